@@ -1,0 +1,43 @@
+# vitess-chaos: chaos experiments against a real Vitess cluster in Docker.
+# `make chaos` runs the chaos suite; `make test` runs unit tests and the chaos suite.
+SHELL := /bin/bash
+JEST := npx jest
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: test unit chaos experiment images docker bench clean deps
+
+# Installs node modules when package-lock.json changed (or on a fresh clone).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: node_modules/.installed
+
+docker:
+	@./docker/ensure-engine.sh
+
+images: deps docker
+	npx ts-node --transpile-only harness/cli/main.ts images build
+
+unit: deps
+	$(JEST) --selectProjects unit
+
+chaos: deps docker
+	$(JEST) --selectProjects chaos --runInBand
+
+test: unit chaos
+
+# One experiment: make experiment E=smoke
+experiment: deps docker
+	@test -n "$(E)" || { echo "usage: make experiment E=<name>   (experiments/<name>.chaos.ts)"; exit 2; }
+	$(JEST) --selectProjects chaos --runInBand experiments/$(E).chaos.ts
+
+bench: deps docker
+	npx ts-node --transpile-only bench/cluster.bench.ts
+
+# Removes every container and network any run left (images stay; `make clean-images` drops them).
+clean: deps
+	npx ts-node --transpile-only harness/cli/main.ts cleanup
+
+clean-images: deps
+	npx ts-node --transpile-only harness/cli/main.ts cleanup --images

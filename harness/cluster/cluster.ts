@@ -1,0 +1,61 @@
+// What an experiment sees of a running cluster, whatever runs it (Docker now, Kubernetes
+// later). Nothing here names Docker.
+import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
+import type { Topology, TabletPlan } from './topology';
+import type { Database, VitessVersion } from './versions';
+
+/** One process of the cluster (a container here, a pod later), with the verbs faults use. */
+export interface ClusterNode {
+  readonly name: string;
+  exec(command: string[]): Promise<{ exitCode: number; output: string }>;
+  kill(signal?: string): Promise<void>;
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+  start(): Promise<void>;
+  running(): Promise<boolean>;
+  logs(): Promise<string>;
+}
+
+export type TabletRole = 'primary' | 'replica' | 'rdonly' | 'unknown';
+
+export interface TabletHandle extends TabletPlan {
+  readonly node: ClusterNode;
+  /** vttablet's HTTP endpoint on the host (/debug/status, /debug/vars, /debug/health). */
+  readonly debugUrl: string;
+  /** Role as the topology server has it now. */
+  role(): Promise<TabletRole>;
+  /** A direct connection to this tablet's mysqld, for verification only. */
+  mysql(): Promise<Connection>;
+  /** The database name Vitess gives this tablet's keyspace. */
+  readonly dbName: string;
+}
+
+export interface VtctldClient {
+  /** Runs one vtctldclient command; rejects with its output when it fails. */
+  run(args: string[]): Promise<string>;
+  json<T>(args: string[]): Promise<T>;
+}
+
+export interface Cluster {
+  readonly runId: string;
+  readonly topology: Topology;
+  readonly vitess: VitessVersion;
+  readonly database: Database;
+  /** vtgate's MySQL endpoint on the host. */
+  readonly vtgate: { host: string; port: number; debugUrl: string; node: ClusterNode };
+  readonly vtctld: VtctldClient & { node: ClusterNode };
+  readonly vtorc: { debugUrl: string; node: ClusterNode };
+  readonly etcd: { node: ClusterNode };
+  readonly tablets: TabletHandle[];
+  /** A mysql2 pool to vtgate; closed with the cluster. */
+  vtgatePool(options?: Partial<PoolOptions>): Pool;
+  tablet(alias: string): TabletHandle;
+  /** The tablet that is primary of a shard now, per the topology server. */
+  primaryOf(keyspace: string, shard: string): Promise<TabletHandle>;
+  /** Seconds from the first container start to readiness. */
+  readonly bringUpSeconds: number;
+  /** Writes every node's log under the run's report folder; returns the folder. */
+  saveLogs(): Promise<string>;
+  /** Removes everything this run started; safe to call twice. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,454 @@
+// A Vitess cluster in Docker: etcd, vtctld, tablets, vtgate and VTOrc on one labelled
+// network, brought up stage by stage, each stage gated on a real health signal.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
+import type { Cluster, TabletHandle, TabletRole } from './cluster';
+import { defaultTopology } from './default-topology';
+import { DockerNode } from './docker-node';
+import { assertEngine, docker } from './engine';
+import { ensureImages, ImageSet } from './images';
+import { newRunId, runLabels } from './labels';
+import { ReadinessError, waitFor } from './readiness';
+import { reapOrphans, removeRun } from './reaper';
+import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
+import { ExecVtctldClient, tabletTypeName, TopoTablet } from './vtctld-client';
+import { runDir } from '../paths';
+import { resolveSettings, Settings, SettingsInput } from '../settings';
+
+// testcontainers' Ryuk reaper image cannot be pulled here; the harness owns cleanup.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+export interface ClusterOptions extends SettingsInput {
+  topology?: Topology;
+  runId?: string;
+  progress?: (line: string) => void;
+  /** Longest wait for any one bring-up stage. */
+  stageTimeoutMs?: number;
+  /** Extra flags per component, e.g. vtgate buffering for a failover experiment. */
+  flags?: { vtgate?: string[]; vttablet?: string[]; vtorc?: string[]; vtctld?: string[] };
+  /** Skip image checks (the caller already ran ensureImages for these settings). */
+  images?: ImageSet;
+}
+
+export class ClusterStartError extends Error {
+  override name = 'ClusterStartError';
+}
+
+const PORTS = { tabletHttp: 15100, mysql: 3306, vtgateMysql: 15306, vtgateHttp: 15001, vtctldHttp: 15000, vtorcHttp: 16000 };
+const VT_CHAOS_USER = 'vt_chaos';
+
+class DockerTablet implements TabletHandle {
+  readonly uid: number;
+  readonly alias: string;
+  readonly keyspace: string;
+  readonly shard: string;
+  readonly hostname: string;
+  readonly initialPrimary: boolean;
+  readonly debugUrl: string;
+  readonly dbName: string;
+
+  constructor(
+    plan: TabletPlan,
+    readonly node: DockerNode,
+    private readonly cluster: DockerCluster,
+  ) {
+    ({ uid: this.uid, alias: this.alias, keyspace: this.keyspace, shard: this.shard } = plan);
+    this.hostname = plan.hostname;
+    this.initialPrimary = plan.initialPrimary;
+    this.debugUrl = `http://127.0.0.1:${node.hostPort(PORTS.tabletHttp)}`;
+    this.dbName = `vt_${plan.keyspace}`;
+  }
+
+  async role(): Promise<TabletRole> {
+    const t = await this.cluster.vtctld.json<TopoTablet>(['GetTablet', this.alias]);
+    const name = tabletTypeName(t.type).toLowerCase();
+    return name === 'primary' || name === 'replica' || name === 'rdonly' ? name : 'unknown';
+  }
+
+  mysql(): Promise<Connection> {
+    return mysql.createConnection({
+      host: '127.0.0.1',
+      port: this.node.hostPort(PORTS.mysql),
+      user: VT_CHAOS_USER,
+      connectTimeout: 5000,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
+  }
+}
+
+export class DockerCluster implements Cluster {
+  vtgate!: Cluster['vtgate'];
+  vtctld!: ExecVtctldClient & { node: DockerNode };
+  vtorc!: Cluster['vtorc'];
+  etcd!: { node: DockerNode };
+  tablets: DockerTablet[] = [];
+  bringUpSeconds = 0;
+  private readonly nodes: DockerNode[] = [];
+  private readonly pools: Pool[] = [];
+  private vtgateNode!: DockerNode;
+  private vtorcNode!: DockerNode;
+  /** One small pool for readiness polls, rather than one per poll. */
+  private checkPool?: Pool;
+  private stopping?: Promise<void>;
+  private readonly networkName: string;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.progress(`[cluster ${this.runId}] ${signal}: removing the cluster`);
+    void this.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+
+  private constructor(
+    readonly runId: string,
+    readonly topology: Topology,
+    readonly settings: Settings,
+    private readonly options: ClusterOptions,
+  ) {
+    this.networkName = `vitess-chaos-${runId}`;
+  }
+
+  get vitess() {
+    return this.settings.vitess;
+  }
+
+  get database() {
+    return this.settings.database;
+  }
+
+  private progress(line: string): void {
+    (this.options.progress ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
+
+  /** Validates everything, then builds what is missing and brings the cluster up. */
+  static async start(options: ClusterOptions = {}): Promise<DockerCluster> {
+    const topology = options.topology ?? defaultTopology();
+    validateTopology(topology);
+    const settings = resolveSettings(options);
+    await assertEngine();
+    const cluster = new DockerCluster(options.runId ?? newRunId(), topology, settings, options);
+    const reaped = await reapOrphans();
+    if (reaped.containers.length + reaped.networks.length > 0) {
+      cluster.progress(`[cluster] removed ${reaped.containers.length} container(s) and ${reaped.networks.length} network(s) left by killed runs`);
+    }
+    const images = options.images ?? (await ensureImages({ ...settings, progress: options.progress }));
+    process.once('SIGINT', cluster.onSignal);
+    process.once('SIGTERM', cluster.onSignal);
+    try {
+      await cluster.bringUp(images);
+      return cluster;
+    } catch (e) {
+      const logs = await cluster.saveLogs().catch(() => undefined);
+      await cluster.stop();
+      const subject = e instanceof ReadinessError && e.subject ? ` (${e.subject})` : '';
+      throw new ClusterStartError(
+        `cluster ${cluster.runId} did not come up${subject}: ${(e as Error).message}` +
+          (logs ? `\ncontainer logs saved in ${logs}` : '') +
+          '\nnothing of this run is left running.',
+      );
+    }
+  }
+
+  private timeout(): number {
+    return this.options.stageTimeoutMs ?? 90_000;
+  }
+
+  private labels(component: string): Record<string, string> {
+    return { ...runLabels(this.runId), 'vitess-chaos.component': component };
+  }
+
+  private async startNode(component: string, alias: string, image: string, extra: { env?: Record<string, string>; command?: string[]; ports?: number[] }): Promise<DockerNode> {
+    const node = await DockerNode.start({
+      name: `vc-${this.runId}-${alias}`,
+      image,
+      networkName: this.networkName,
+      alias,
+      labels: this.labels(component),
+      ...extra,
+    });
+    this.nodes.push(node);
+    return node;
+  }
+
+  private async bringUp(images: ImageSet): Promise<void> {
+    const t0 = Date.now();
+    const stage = (name: string) => this.progress(`[cluster ${this.runId}] ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const cell = this.topology.cell;
+    const topoEnv = { CELL: cell, TOPO_ADDR: 'etcd:2379' };
+    const flags = this.options.flags ?? {};
+
+    await docker().createNetwork({ Name: this.networkName, Labels: runLabels(this.runId), CheckDuplicate: true });
+    stage('starting etcd and vtctld');
+    const [etcd, vtctldNode] = await Promise.all([
+      this.startNode('etcd', 'etcd', images.etcd, {}),
+      this.startNode('vtctld', 'vtctld', images.control, {
+        command: ['/vt/config/vtctld.sh'],
+        env: { ...topoEnv, EXTRA_FLAGS: (flags.vtctld ?? []).join(' ') },
+        ports: [PORTS.vtctldHttp],
+      }),
+    ]);
+    this.etcd = { node: etcd };
+    this.vtctld = Object.assign(new ExecVtctldClient(vtctldNode), { node: vtctldNode });
+    await waitFor({
+      what: 'vtctld serving the cell',
+      subject: 'vtctld',
+      timeoutMs: this.timeout(),
+      check: async () => {
+        const names = await this.vtctld.run(['GetCellInfoNames']);
+        return { ready: names.split('\n').includes(cell), status: `cells: ${names.trim() || 'none'}` };
+      },
+      dead: async () => (await etcd.exitReason()) ?? (await vtctldNode.exitReason()),
+    });
+
+    // Keyspaces first, so tablets register into keyspaces that already carry their durability policy.
+    for (const ks of this.topology.keyspaces) {
+      await this.vtctld.run(['CreateKeyspace', `--durability-policy=${ks.durability}`, ks.name]);
+    }
+
+    stage('starting tablets');
+    const plans = planTablets(this.topology);
+    this.tablets = await Promise.all(
+      plans.map(async (plan) => {
+        const node = await this.startNode('tablet', plan.hostname, images.tablet, {
+          env: {
+            ...topoEnv,
+            TABLET_UID: String(plan.uid),
+            KEYSPACE: plan.keyspace,
+            SHARD: plan.shard,
+            TABLET_HOSTNAME: plan.hostname,
+            EXTRA_FLAGS: (flags.vttablet ?? []).join(' '),
+          },
+          ports: [PORTS.tabletHttp, PORTS.mysql],
+        });
+        return new DockerTablet(plan, node, this);
+      }),
+    );
+    await Promise.all(this.tablets.map((t) => this.waitTabletUp(t)));
+
+    stage('electing primaries (PlannedReparentShard)');
+    await Promise.all(
+      this.tablets
+        .filter((t) => t.initialPrimary)
+        .map((p) =>
+          waitFor({
+            what: `PlannedReparentShard of ${p.keyspace}/${p.shard} to ${p.alias}`,
+            subject: p.alias,
+            timeoutMs: this.timeout(),
+            intervalMs: 1000,
+            check: async () => {
+              await this.vtctld.run(['PlannedReparentShard', '--new-primary', p.alias, `${p.keyspace}/${p.shard}`]);
+              return { ready: true, status: 'reparented' };
+            },
+            dead: () => p.node.exitReason(),
+          }),
+        ),
+    );
+
+    stage('applying schema and VSchema; starting vtgate and VTOrc');
+    const [vtgateNode, vtorcNode] = await Promise.all([
+      this.startNode('vtgate', 'vtgate', images.control, {
+        command: ['/vt/config/vtgate.sh'],
+        env: { ...topoEnv, EXTRA_FLAGS: (flags.vtgate ?? []).join(' ') },
+        ports: [PORTS.vtgateMysql, PORTS.vtgateHttp],
+      }),
+      this.startNode('vtorc', 'vtorc', images.control, {
+        command: ['/vt/config/vtorc.sh'],
+        env: { ...topoEnv, EXTRA_FLAGS: (flags.vtorc ?? []).join(' ') },
+        ports: [PORTS.vtorcHttp],
+      }),
+      this.applySchemas(),
+    ]);
+    this.vtgateNode = vtgateNode;
+    this.vtorcNode = vtorcNode;
+    this.vtgate = {
+      host: '127.0.0.1',
+      port: vtgateNode.hostPort(PORTS.vtgateMysql),
+      debugUrl: `http://127.0.0.1:${vtgateNode.hostPort(PORTS.vtgateHttp)}`,
+      node: vtgateNode,
+    };
+    this.vtorc = { debugUrl: `http://127.0.0.1:${vtorcNode.hostPort(PORTS.vtorcHttp)}`, node: vtorcNode };
+
+    stage('waiting for serving tablets, replication, routing and VTOrc');
+    await Promise.all([this.waitServing(), this.waitReplicating(), this.waitRouting(), this.waitVtorc()]);
+    this.bringUpSeconds = (Date.now() - t0) / 1000;
+    stage(`ready in ${this.bringUpSeconds.toFixed(1)} s`);
+  }
+
+  /** vttablet answers HTTP and its mysqld answers SQL. */
+  private waitTabletUp(t: DockerTablet): Promise<void> {
+    return waitFor({
+      what: `tablet ${t.alias} (${t.keyspace}/${t.shard}) starting`,
+      subject: t.alias,
+      timeoutMs: this.timeout(),
+      check: async () => {
+        const http = await fetch(`${t.debugUrl}/debug/status`).then((r) => r.ok, () => false);
+        if (!http) return { ready: false, status: 'vttablet HTTP not answering' };
+        const conn = await t.mysql().catch((e: Error) => e);
+        if (conn instanceof Error) return { ready: false, status: `mysqld not answering: ${conn.message}` };
+        await conn.end();
+        const topo = await this.vtctld.json<TopoTablet>(['GetTablet', t.alias]);
+        return { ready: (topo.mysql_port ?? 0) > 0, status: `registered, mysql port in topology ${topo.mysql_port ?? 0}` };
+      },
+      dead: () => t.node.exitReason(),
+    });
+  }
+
+  private async applySchemas(): Promise<void> {
+    for (const ks of this.topology.keyspaces) {
+      if (ks.schema.length > 0) await this.vtctld.run(['ApplySchema', '--sql', ks.schema.join(';\n'), ks.name]);
+      await this.vtctld.run(['ApplyVSchema', '--vschema', JSON.stringify(ks.vschema), ks.name]);
+    }
+  }
+
+  /** vtgate's own health check sees every tablet SERVING, in the role it was given. */
+  private waitServing(): Promise<void> {
+    return waitFor({
+      what: 'every tablet serving through vtgate',
+      subject: 'vtgate',
+      timeoutMs: this.timeout(),
+      check: async () => {
+        const [rows] = await this.probePool().query<mysql.RowDataPacket[]>('SHOW VITESS_TABLETS');
+        const seen = new Map(rows.map((r) => [r.Alias as string, `${r.TabletType}/${r.State}`]));
+        const missing = this.tablets.filter((t) => seen.get(t.alias) !== `${t.initialPrimary ? 'PRIMARY' : 'REPLICA'}/SERVING`);
+        return {
+          ready: missing.length === 0,
+          status: missing.length ? `not serving yet: ${missing.map((t) => `${t.alias}=${seen.get(t.alias) ?? 'unseen'}`).join(', ')}` : 'all serving',
+        };
+      },
+      dead: () => this.vtgateNode.exitReason(),
+    });
+  }
+
+  /** Every replica's IO and SQL threads run, read directly on its mysqld. */
+  private waitReplicating(): Promise<void> {
+    return Promise.all(
+      this.tablets
+        .filter((t) => !t.initialPrimary)
+        .map((t) =>
+          waitFor({
+            what: `replication on ${t.alias}`,
+            subject: t.alias,
+            timeoutMs: this.timeout(),
+            check: async () => {
+              const conn = await t.mysql();
+              try {
+                const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW REPLICA STATUS');
+                const r = rows[0];
+                if (!r) return { ready: false, status: 'no replication configured' };
+                return {
+                  ready: r.Replica_IO_Running === 'Yes' && r.Replica_SQL_Running === 'Yes',
+                  status: `IO ${r.Replica_IO_Running}, SQL ${r.Replica_SQL_Running}, source ${r.Source_Host}${r.Last_Error ? `, error ${r.Last_Error}` : ''}`,
+                };
+              } finally {
+                await conn.end();
+              }
+            },
+            dead: () => t.node.exitReason(),
+          }),
+        ),
+    ).then(() => undefined);
+  }
+
+  /** vtgate serves each keyspace's VSchema and answers a query on each of its tables. */
+  private waitRouting(): Promise<void> {
+    return waitFor({
+      what: 'vtgate routing every keyspace',
+      subject: 'vtgate',
+      timeoutMs: this.timeout(),
+      check: async () => {
+        const served = (await (await fetch(`${this.vtgate.debugUrl}/debug/vschema`)).json()) as {
+          keyspaces?: Record<string, { tables?: Record<string, unknown> }>;
+        };
+        const pool = this.probePool();
+        for (const ks of this.topology.keyspaces) {
+          const want = Object.keys(ks.vschema.tables ?? {});
+          const have = served.keyspaces?.[ks.name];
+          if (!have) return { ready: false, status: `keyspace ${ks.name} not in vtgate's VSchema` };
+          const absent = want.filter((t) => !have.tables?.[t]);
+          if (absent.length) return { ready: false, status: `${ks.name}: tables ${absent.join(', ')} not routed yet` };
+          const regular = want.filter((t) => ks.vschema.tables?.[t]?.type !== 'sequence');
+          for (const table of regular) await pool.query(`SELECT 1 FROM \`${ks.name}\`.\`${table}\` LIMIT 1`);
+          if (regular.length === 0) await pool.query(`SELECT 1 FROM \`${ks.name}\`.dual`);
+        }
+        return { ready: true, status: 'routed' };
+      },
+      dead: () => this.vtgateNode.exitReason(),
+    });
+  }
+
+  private waitVtorc(): Promise<void> {
+    return waitFor({
+      what: 'VTOrc healthy',
+      subject: 'vtorc',
+      timeoutMs: this.timeout(),
+      check: async () => {
+        const r = await fetch(`${this.vtorc.debugUrl}/debug/health`);
+        return { ready: r.ok, status: `HTTP ${r.status}` };
+      },
+      dead: () => this.vtorcNode.exitReason(),
+    });
+  }
+
+  private probePool(): Pool {
+    this.checkPool ??= this.vtgatePool({ connectionLimit: 2 });
+    return this.checkPool;
+  }
+
+  vtgatePool(options: Partial<PoolOptions> = {}): Pool {
+    const pool = mysql.createPool({
+      host: this.vtgate.host,
+      port: this.vtgate.port,
+      user: 'app',
+      connectionLimit: 10,
+      connectTimeout: 5000,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      ...options,
+    });
+    this.pools.push(pool);
+    return pool;
+  }
+
+  tablet(alias: string): TabletHandle {
+    const t = this.tablets.find((x) => x.alias === alias);
+    if (!t) throw new Error(`no tablet ${alias} in run ${this.runId}; tablets: ${this.tablets.map((x) => x.alias).join(', ')}`);
+    return t;
+  }
+
+  async primaryOf(keyspace: string, shard: string): Promise<TabletHandle> {
+    const info = await this.vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${keyspace}/${shard}`]);
+    const a = info.shard.primary_alias;
+    if (!a) throw new Error(`shard ${keyspace}/${shard} has no primary in the topology`);
+    return this.tablet(`${a.cell}-${String(a.uid).padStart(10, '0')}`);
+  }
+
+  async saveLogs(): Promise<string> {
+    const dir = join(runDir(this.runId), 'logs');
+    await fs.mkdir(dir, { recursive: true });
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const alias = n.name.replace(`vc-${this.runId}-`, '');
+        await fs.writeFile(join(dir, `${alias}.log`), await n.logs().catch((e: Error) => `(no logs: ${e.message})`));
+        const tablet = this.tablets.find((t) => t.node === n);
+        if (tablet && (await n.running())) {
+          // mysqld's own log and mysqlctld's stay inside the tablet container.
+          const dataDir = `/vt/vtdataroot/vt_${String(tablet.uid).padStart(10, '0')}`;
+          const r = await n.exec(['sh', '-c', `cat /vt/vtdataroot/mysqlctld.log; echo '--- mysqld error log'; cat ${dataDir}/error.log`]).catch(() => undefined);
+          if (r) await fs.writeFile(join(dir, `${alias}.mysqld.log`), r.output);
+        }
+      }),
+    );
+    return dir;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      process.removeListener('SIGINT', this.onSignal);
+      process.removeListener('SIGTERM', this.onSignal);
+      await Promise.all(this.pools.splice(0).map((p) => p.end().catch(() => undefined)));
+      await removeRun(this.runId);
+    })();
+    return this.stopping;
+  }
+}
+

@@ -1,0 +1,136 @@
+// A cluster process as a Docker container, started through testcontainers.
+import { GenericContainer, StartedTestContainer, WaitStrategy } from 'testcontainers';
+import type { BoundPorts } from 'testcontainers';
+import type { ClusterNode } from './cluster';
+import { docker } from './engine';
+
+/** Start returns at once: readiness is checked by the cluster from real health signals. */
+class Started implements WaitStrategy {
+  private timeout = 0;
+  async waitUntilReady(_c: unknown, _p: BoundPorts): Promise<void> {}
+  withStartupTimeout(ms: number): WaitStrategy {
+    this.timeout = ms;
+    return this;
+  }
+  isStartupTimeoutSet(): boolean {
+    return this.timeout > 0;
+  }
+  getStartupTimeout(): number {
+    return this.timeout;
+  }
+}
+
+/**
+ * A GenericContainer whose published ports bind to 127.0.0.1 only, whatever address the
+ * engine defaults to: nothing of a run is reachable from other host interfaces.
+ */
+export class LoopbackContainer extends GenericContainer {
+  constructor(image: string) {
+    super(image);
+    this.withWaitStrategy(new Started());
+  }
+
+  protected override async beforeContainerCreated(): Promise<void> {
+    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) {
+      for (const b of bindings as { HostIp?: string }[]) b.HostIp = '127.0.0.1';
+    }
+  }
+}
+
+export interface NodeSpec {
+  name: string;
+  image: string;
+  /** A network the harness created (labelled with the run). */
+  networkName: string;
+  alias: string;
+  labels: Record<string, string>;
+  env?: Record<string, string>;
+  command?: string[];
+  ports?: number[];
+}
+
+export class DockerNode implements ClusterNode {
+  private constructor(
+    readonly name: string,
+    readonly container: StartedTestContainer,
+  ) {}
+
+  static async start(spec: NodeSpec): Promise<DockerNode> {
+    const c = new LoopbackContainer(spec.image)
+      .withName(spec.name)
+      .withNetworkMode(spec.networkName)
+      .withNetworkAliases(spec.alias)
+      .withHostname(spec.alias)
+      .withLabels(spec.labels)
+      .withEnvironment(spec.env ?? {})
+      .withExposedPorts(...(spec.ports ?? []));
+    if (spec.command) c.withCommand(spec.command);
+    return new DockerNode(spec.name, await c.start());
+  }
+
+  get id(): string {
+    return this.container.getId();
+  }
+
+  hostPort(containerPort: number): number {
+    return this.container.getMappedPort(containerPort);
+  }
+
+  async exec(command: string[]): Promise<{ exitCode: number; output: string }> {
+    const r = await this.container.exec(command);
+    return { exitCode: r.exitCode, output: r.output };
+  }
+
+  async kill(signal = 'SIGKILL'): Promise<void> {
+    await docker().getContainer(this.id).kill({ signal });
+  }
+
+  async pause(): Promise<void> {
+    await docker().getContainer(this.id).pause();
+  }
+
+  async unpause(): Promise<void> {
+    await docker().getContainer(this.id).unpause();
+  }
+
+  async start(): Promise<void> {
+    await docker().getContainer(this.id).start();
+  }
+
+  async running(): Promise<boolean> {
+    try {
+      const info = await docker().getContainer(this.id).inspect();
+      return info.State.Running;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Why the container is not running, or undefined while it runs. */
+  async exitReason(): Promise<string | undefined> {
+    try {
+      const s = (await docker().getContainer(this.id).inspect()).State;
+      if (s.Running) return undefined;
+      return `container ${this.name} exited (code ${s.ExitCode}${s.OOMKilled ? ', killed for memory' : ''})`;
+    } catch {
+      return `container ${this.name} is gone`;
+    }
+  }
+
+  async logs(): Promise<string> {
+    const buf = (await docker().getContainer(this.id).logs({ stdout: true, stderr: true, timestamps: true })) as unknown as Buffer;
+    return demux(buf);
+  }
+}
+
+/** Docker multiplexes stdout and stderr in 8-byte-headed frames when there is no TTY. */
+function demux(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,59 @@
+// Removal of labelled containers and networks: one run's own, what dead runs left, or all.
+import { hostname } from 'node:os';
+import { docker } from './engine';
+import { HOST_LABEL, PID_LABEL, RUN_LABEL } from './labels';
+
+export interface Removed {
+  containers: string[];
+  networks: string[];
+}
+
+type LabelFilter = (labels: Record<string, string>) => boolean;
+
+async function removeWhere(keep: LabelFilter): Promise<Removed> {
+  const d = docker();
+  const removed: Removed = { containers: [], networks: [] };
+  const containers = await d.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
+  await Promise.all(
+    containers
+      .filter((c) => keep(c.Labels))
+      .map(async (c) => {
+        // Force: a stopped run has nothing to shut down gracefully; errors mean already gone.
+        await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+        removed.containers.push(c.Names[0]?.replace(/^\//, '') ?? c.Id);
+      }),
+  );
+  const networks = await d.listNetworks({ filters: { label: [RUN_LABEL] } });
+  for (const n of networks.filter((n) => keep(n.Labels ?? {}))) {
+    await d.getNetwork(n.Id).remove().catch(() => undefined);
+    removed.networks.push(n.Name);
+  }
+  return removed;
+}
+
+export function removeRun(runId: string): Promise<Removed> {
+  return removeWhere((labels) => labels[RUN_LABEL] === runId);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes what runs on this host left when their process died (killed, crashed). */
+export function reapOrphans(): Promise<Removed> {
+  const me = hostname();
+  return removeWhere((labels) => {
+    const pid = Number(labels[PID_LABEL]);
+    return labels[HOST_LABEL] === me && !(Number.isInteger(pid) && pid > 0 && alive(pid));
+  });
+}
+
+/** Removes every labelled container and network, whoever made it (make clean). */
+export function removeAll(): Promise<Removed> {
+  return removeWhere(() => true);
+}

@@ -1,0 +1,42 @@
+// vtctldclient, run inside the vtctld container so the host needs no Vitess binaries.
+import type { VtctldClient } from './cluster';
+import type { DockerNode } from './docker-node';
+
+export class VtctldError extends Error {
+  override name = 'VtctldError';
+}
+
+export class ExecVtctldClient implements VtctldClient {
+  constructor(readonly node: DockerNode) {}
+
+  async run(args: string[]): Promise<string> {
+    const r = await this.node.container.exec(['vtctldclient', '--server', 'localhost:15999', ...args]);
+    if (r.exitCode !== 0) {
+      throw new VtctldError(`vtctldclient ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.output).trim()}`);
+    }
+    return r.stdout;
+  }
+
+  async json<T>(args: string[]): Promise<T> {
+    const out = await this.run(args);
+    // Some commands print a sentence before the JSON ("Successfully created keyspace x. Result:").
+    const start = out.search(/[[{]/);
+    return JSON.parse(start >= 0 ? out.slice(start) : out) as T;
+  }
+}
+
+/** A tablet as vtctldclient prints it in JSON (only the fields the harness reads). */
+export interface TopoTablet {
+  alias: { cell: string; uid: number };
+  hostname: string;
+  keyspace: string;
+  shard: string;
+  type: string | number;
+  mysql_port?: number;
+}
+
+const TYPE_NAMES: Record<number, string> = { 1: 'PRIMARY', 2: 'REPLICA', 3: 'RDONLY' };
+
+export function tabletTypeName(type: string | number): string {
+  return typeof type === 'number' ? (TYPE_NAMES[type] ?? `TYPE_${type}`) : type.toUpperCase();
+}

@@ -1,0 +1,53 @@
+// Which Vitess version and database to run: from the environment, else from a JSON config
+// file, else the defaults. Validated here, before anything touches Docker.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from './paths';
+import {
+  checkCompatible,
+  Database,
+  DEFAULT_DATABASE,
+  DEFAULT_VITESS,
+  parseDatabase,
+  parseVitessVersion,
+  VersionError,
+  VitessVersion,
+} from './cluster/versions';
+
+export interface Settings {
+  vitess: VitessVersion;
+  database: Database;
+}
+
+export interface SettingsInput {
+  vitess?: string;
+  database?: string;
+}
+
+const CONFIG_FILE = 'vitess-chaos.config.json';
+
+export function readConfigFile(path: string): SettingsInput {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new VersionError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  const allowed = ['vitess', 'database'];
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new VersionError(`${path} must hold a JSON object like {"vitess": "24.0.3", "database": "mysql-9.7"}`);
+  }
+  const unknown = Object.keys(parsed).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new VersionError(`${path}: unknown key(s) ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`);
+  return parsed as SettingsInput;
+}
+
+/** Resolves settings: explicit input beats env (VITESS_CHAOS_VITESS, VITESS_CHAOS_DB) beats config file. */
+export function resolveSettings(input: SettingsInput = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+  const configPath = env.VITESS_CHAOS_CONFIG ?? resolve(REPO_ROOT, CONFIG_FILE);
+  const file = existsSync(configPath) ? readConfigFile(configPath) : {};
+  const vitess = parseVitessVersion(input.vitess ?? env.VITESS_CHAOS_VITESS ?? file.vitess ?? DEFAULT_VITESS);
+  const database = parseDatabase(input.database ?? env.VITESS_CHAOS_DB ?? file.database ?? DEFAULT_DATABASE);
+  checkCompatible(vitess, database);
+  return { vitess, database };
+}
