@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test unit chaos experiment images docker bench clean deps
+.PHONY: test unit chaos experiment images docker bench compat clean clean-images deps
 
 # Installs node modules when package-lock.json changed (or on a fresh clone).
 node_modules/.installed: package.json package-lock.json
@@ -41,3 +41,8 @@ clean: deps
 
 clean-images: deps
 	npx ts-node --transpile-only harness/cli/main.ts cleanup --images
+
+# One row of the compatibility matrix (docker/README.md) for the selected version:
+#   make compat VITESS_CHAOS_VITESS=23.0.3
+compat: deps docker
+	npx ts-node --transpile-only bench/compat.ts

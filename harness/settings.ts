@@ -45,6 +45,9 @@ export function readConfigFile(path: string): SettingsInput {
 /** Resolves settings: explicit input beats env (VITESS_CHAOS_VITESS, VITESS_CHAOS_DB) beats config file. */
 export function resolveSettings(input: SettingsInput = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   const configPath = env.VITESS_CHAOS_CONFIG ?? resolve(REPO_ROOT, CONFIG_FILE);
+  if (env.VITESS_CHAOS_CONFIG && !existsSync(configPath)) {
+    throw new VersionError(`VITESS_CHAOS_CONFIG names ${configPath}, which does not exist`);
+  }
   const file = existsSync(configPath) ? readConfigFile(configPath) : {};
   const vitess = parseVitessVersion(input.vitess ?? env.VITESS_CHAOS_VITESS ?? file.vitess ?? DEFAULT_VITESS);
   const database = parseDatabase(input.database ?? env.VITESS_CHAOS_DB ?? file.database ?? DEFAULT_DATABASE);

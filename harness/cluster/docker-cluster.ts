@@ -139,10 +139,12 @@ export class DockerCluster implements Cluster {
       return cluster;
     } catch (e) {
       const logs = await cluster.saveLogs().catch(() => undefined);
+      const subject = e instanceof ReadinessError ? e.subject : undefined;
+      const tail = subject ? await cluster.logTail(subject) : '';
       await cluster.stop();
-      const subject = e instanceof ReadinessError && e.subject ? ` (${e.subject})` : '';
       throw new ClusterStartError(
-        `cluster ${cluster.runId} did not come up${subject}: ${(e as Error).message}` +
+        `cluster ${cluster.runId} did not come up${subject ? ` (${subject})` : ''}: ${(e as Error).message}` +
+          (tail ? `\nlast lines of its log:\n${tail}` : '') +
           (logs ? `\ncontainer logs saved in ${logs}` : '') +
           '\nnothing of this run is left running.',
       );
@@ -420,6 +422,14 @@ export class DockerCluster implements Cluster {
     const a = info.shard.primary_alias;
     if (!a) throw new Error(`shard ${keyspace}/${shard} has no primary in the topology`);
     return this.tablet(`${a.cell}-${String(a.uid).padStart(10, '0')}`);
+  }
+
+  /** The last lines of one node's log (by tablet alias or component name), for error messages. */
+  async logTail(subject: string, lines = 2): Promise<string> {
+    const tablet = this.tablets.find((t) => t.alias === subject);
+    const node = tablet?.node ?? this.nodes.find((n) => n.name === `vc-${this.runId}-${subject}`);
+    const text = node ? await node.logs().catch(() => '') : '';
+    return text.trimEnd().split('\n').filter((l) => l.trim()).slice(-lines).map((l) => `  ${l}`).join('\n');
   }
 
   async saveLogs(): Promise<string> {

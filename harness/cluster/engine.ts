@@ -12,8 +12,8 @@ export function docker(): Docker {
   return client;
 }
 
-export async function assertEngine(timeoutMs = 5000): Promise<void> {
-  const ping = docker().ping();
+export async function assertEngine(timeoutMs = 5000, client: Docker = docker()): Promise<void> {
+  const ping = client.ping();
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
   );

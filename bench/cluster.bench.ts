@@ -1,0 +1,105 @@
+// Foundation figures, written to reports/bench.json: image build times, cluster bring-up,
+// resident memory of the running cluster, teardown. Run with `make bench`.
+//   BENCH_RUNS=3     bring-ups to measure (median reported)
+//   BENCH_COLD=1     also measure a build from nothing (empty Go caches, no images) and a
+//                    rebuild with warm Go caches; slow (minutes), and removes this version's images
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { docker } from '../harness/cluster/engine';
+import { BASE_IMAGE, imageTags, ensureImages } from '../harness/cluster/images';
+import { defaultTopology } from '../harness/cluster/default-topology';
+import { RUN_LABEL } from '../harness/cluster/labels';
+import { REPO_ROOT, REPORTS_DIR } from '../harness/paths';
+import { resolveSettings } from '../harness/settings';
+
+const settings = resolveSettings();
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const say = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+function timeCli(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const t0 = Date.now();
+  const r = spawnSync(join(REPO_ROOT, 'bin', 'vitess-chaos'), args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`vitess-chaos ${args.join(' ')} failed (exit ${r.status})`);
+  return (Date.now() - t0) / 1000;
+}
+
+async function removeImages(withBase: boolean): Promise<void> {
+  const tags = Object.values(imageTags(settings.vitess, settings.database));
+  for (const tag of withBase ? [...tags, BASE_IMAGE] : tags) await docker().getImage(tag).remove({ force: true }).catch(() => undefined);
+}
+
+/** Resident memory of the run's containers, from the engine's cgroup stats. */
+async function clusterMemory(runId: string): Promise<{ rssMb: number; usageMb: number; containers: number }> {
+  const list = await docker().listContainers({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
+  let rss = 0;
+  let usage = 0;
+  for (const c of list) {
+    const s = (await docker().getContainer(c.Id).stats({ stream: false })) as unknown as {
+      memory_stats: { usage?: number; stats?: Record<string, number> };
+    };
+    rss += s.memory_stats.stats?.rss ?? s.memory_stats.stats?.anon ?? 0;
+    usage += (s.memory_stats.usage ?? 0) - (s.memory_stats.stats?.cache ?? s.memory_stats.stats?.inactive_file ?? 0);
+  }
+  return { rssMb: Math.round(rss / 1e6), usageMb: Math.round(usage / 1e6), containers: list.length };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number) => Math.round(x * 10) / 10;
+
+async function main(): Promise<void> {
+  const images: Record<string, number> = {};
+  if (process.env.BENCH_COLD === '1') {
+    const cache = mkdtempSync(join(tmpdir(), 'vitess-chaos-cold-'));
+    try {
+      say('cold build: no images, empty Go caches (minutes)');
+      await removeImages(true);
+      images.coldSeconds = round(timeCli(['images', 'build'], { ...process.env, VITESS_CHAOS_CACHE: cache }));
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+    say('rebuild with warm Go caches and base image: Vitess images removed');
+    await removeImages(false);
+    images.warmCacheRebuildSeconds = round(timeCli(['images', 'build']));
+  }
+  await ensureImages(settings);
+  images.presentCheckSeconds = round(timeCli(['images', 'build']));
+
+  const bringUp: number[] = [];
+  const teardown: number[] = [];
+  let memory = { rssMb: 0, usageMb: 0, containers: 0 };
+  for (let i = 0; i < runs; i++) {
+    say(`bring-up ${i + 1}/${runs}`);
+    const cluster = await DockerCluster.start({ topology: defaultTopology(), images: imageTags(settings.vitess, settings.database) });
+    bringUp.push(cluster.bringUpSeconds);
+    if (i === 0) memory = await clusterMemory(cluster.runId);
+    const t0 = Date.now();
+    await cluster.stop();
+    teardown.push((Date.now() - t0) / 1000);
+  }
+
+  const file = join(REPORTS_DIR, 'bench.json');
+  const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const result = {
+    ...previous,
+    foundation: {
+      measuredAt: new Date().toISOString(),
+      vitess: settings.vitess.release,
+      database: settings.database.id,
+      topology: 'default: commerce/0 (primary + 1 replica), customer/-80 and 80- (primary + 2 replicas each)',
+      images: { ...(previous.foundation?.images ?? {}), ...images },
+      bringUpSeconds: { runs: bringUp.map(round), median: round(median(bringUp)), target: 45 },
+      teardownSeconds: { runs: teardown.map(round), median: round(median(teardown)) },
+      clusterMemory: memory,
+    },
+  };
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result.foundation, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+// A cluster that cannot come up fails with an error naming the tablet, keeps every
+// container's log under reports/<run-id>/logs/, and leaves nothing running.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClusterStartError, DockerCluster } from '../harness/cluster/docker-cluster';
+import { docker } from '../harness/cluster/engine';
+import { newRunId, RUN_LABEL } from '../harness/cluster/labels';
+import { Topology } from '../harness/cluster/topology';
+import { runDir } from '../harness/paths';
+
+const small: Topology = {
+  cell: 'zone1',
+  keyspaces: [{ name: 'solo', sharded: false, durability: 'semi_sync', shards: [{ name: '0', replicas: 1 }], schema: [], vschema: {} }],
+};
+
+test('a tablet that never gets ready: named in the error, logs saved, nothing left running', async () => {
+  const runId = newRunId();
+  // vttablet refuses an unknown flag and exits, so the tablet can never become ready.
+  const err = await DockerCluster.start({ topology: small, runId, flags: { vttablet: ['--no-such-flag-for-chaos'] } }).catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(ClusterStartError);
+  const message = (err as Error).message;
+  expect(message).toMatch(/\(zone1-000000010[01]\)/);
+  expect(message).toMatch(/exited \(code \d+\)/);
+  expect(message).toContain(join(runDir(runId), 'logs'));
+
+  const logs = join(runDir(runId), 'logs');
+  expect(existsSync(logs)).toBe(true);
+  expect(readdirSync(logs).sort()).toEqual(expect.arrayContaining(['etcd.log', 'vtctld.log', 'tablet-100.log', 'tablet-101.log']));
+
+  const containers = await docker().listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
+  const networks = await docker().listNetworks({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
+  expect({ containers: containers.length, networks: networks.length }).toEqual({ containers: 0, networks: 0 });
+}, 300_000);

@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveSettings } from '../harness/settings';
+
+function config(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'vc-settings-')), 'config.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('settings', () => {
+  test('defaults: the newest release known to work, on MySQL 9.7', () => {
+    const s = resolveSettings({}, { VITESS_CHAOS_CONFIG: config('{}') });
+    expect([s.vitess.release, s.database.id]).toEqual(['24.0.3', 'mysql-9.7']);
+  });
+
+  test('explicit input beats env, env beats the config file', () => {
+    const file = config('{"vitess": "23.0.3"}');
+    expect(resolveSettings({}, { VITESS_CHAOS_CONFIG: file }).vitess.release).toBe('23.0.3');
+    expect(resolveSettings({}, { VITESS_CHAOS_CONFIG: file, VITESS_CHAOS_VITESS: 'v0.24.3' }).vitess.release).toBe('24.0.3');
+    expect(resolveSettings({ vitess: '23.0.5' }, { VITESS_CHAOS_CONFIG: file, VITESS_CHAOS_VITESS: '24.0.3' }).vitess.release).toBe('23.0.5');
+  });
+
+  test('a bad config file says what is wrong', () => {
+    expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: config('{"vitesss": "24.0.3"}') })).toThrow(/unknown key\(s\) vitesss/);
+    expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: config('not json') })).toThrow(/cannot read/);
+    expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: '/nonexistent/vc.json' })).toThrow(/does not exist/);
+  });
+});
