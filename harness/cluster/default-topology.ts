@@ -36,8 +36,10 @@ export interface ShardedTable {
   /** CREATE TABLE statement for the sharded keyspace. */
   ddl: string;
   name: string;
-  /** Column hashed to a keyspace id, and fed by the table's own sequence. */
+  /** Column fed by the table's own sequence. */
   idColumn: string;
+  /** Column hashed to a keyspace id; defaults to the id column. */
+  shardKey?: string;
   /** Sequence cache size: ids each tablet reserves per trip to the sequence table. */
   cache?: number;
   /** First id the sequence hands out. */
@@ -65,7 +67,7 @@ export function withShardedTable(topology: Topology, table: ShardedTable): Topol
   const sharded = keyspace(topology, SHARDED_KEYSPACE);
   sharded.schema.push(table.ddl);
   const entry: VSchemaTable = {
-    column_vindexes: [{ column: table.idColumn, name: 'hash' }],
+    column_vindexes: [{ column: table.shardKey ?? table.idColumn, name: 'hash' }],
     auto_increment: { column: table.idColumn, sequence: `${SEQUENCE_KEYSPACE}.${seqName}` },
   };
   sharded.vschema.tables = { ...sharded.vschema.tables, [table.name]: entry };

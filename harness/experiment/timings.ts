@@ -1,0 +1,55 @@
+// Timing math over the timeline: baselines, outages seen by clients, recovery.
+
+/** Mean of the series' values within [from, to]; undefined when there are none. */
+export function baseline(series: [number, number][], from: number, to: number): number | undefined {
+  const vs = series.filter(([t]) => t >= from && t <= to).map(([, v]) => v);
+  return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : undefined;
+}
+
+export interface Gap {
+  start: number;
+  end: number;
+  ms: number;
+}
+
+/**
+ * The longest stretch without a successful completion that overlaps [from, to]: what a
+ * client sees as an outage, whether requests hung or failed during it. `ends` are the
+ * completion times of successful requests.
+ */
+export function longestGap(ends: number[], from: number, to: number): Gap | undefined {
+  const sorted = [...ends].sort((a, b) => a - b);
+  let best: Gap | undefined;
+  for (let i = 1; i < sorted.length; i++) {
+    const [start, end] = [sorted[i - 1], sorted[i]];
+    if (end < from || start > to) continue;
+    if (!best || end - start > best.ms) best = { start, end, ms: end - start };
+  }
+  return best;
+}
+
+/** First time ≥ from at which the series stays at or above `threshold` for `forMs`. */
+export function recoveredAt(series: [number, number][], from: number, threshold: number, forMs: number): number | undefined {
+  let runStart: number | undefined;
+  for (const [t, v] of series) {
+    if (t < from) continue;
+    if (v < threshold) {
+      runStart = undefined;
+      continue;
+    }
+    runStart ??= t;
+    if (t - runStart >= forMs) return runStart;
+  }
+  return undefined;
+}
+
+/** The window from the first to the last failed request in [from, to]. */
+export function errorWindow(failures: number[], from: number, to: number): Gap | undefined {
+  const inside = failures.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+  if (inside.length === 0) return undefined;
+  return { start: inside[0], end: inside[inside.length - 1], ms: inside[inside.length - 1] - inside[0] };
+}
+
+export function seconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms) / 1000;
+}

@@ -1,0 +1,205 @@
+// Detectors: rules over probe series that fire a named alarm, as an on-call pager would.
+// Each rule is pure (timeline in, alarm out), so it is tested on synthetic timelines; the
+// runner evaluates them live and writes alarms onto the timeline at the time the rule held.
+import type { Timeline } from './timeline';
+
+export interface Alarm {
+  detector: string;
+  /** When the condition first held for long enough (timeline ms). */
+  t: number;
+  reason: string;
+  value: number;
+  labels?: Record<string, string>;
+}
+
+export interface Detector {
+  readonly name: string;
+  /** The first time at or after `since` the rule held, or undefined. */
+  evaluate(timeline: Timeline, since: number): Alarm | undefined;
+}
+
+export interface ThresholdRule {
+  name: string;
+  probe: string;
+  series: string;
+  op: 'above' | 'below';
+  /** A number, or a function of the run (e.g. a fraction of a baseline known only later). */
+  threshold: number | (() => number | undefined);
+  /** How long every sample must break the threshold before the alarm fires. */
+  forMs: number;
+  /** Only series with these labels; each matching label set is judged on its own. */
+  labels?: Record<string, string>;
+  describe?: (value: number, threshold: number) => string;
+}
+
+export class ThresholdDetector implements Detector {
+  constructor(readonly rule: ThresholdRule) {}
+
+  get name(): string {
+    return this.rule.name;
+  }
+
+  evaluate(timeline: Timeline, since: number): Alarm | undefined {
+    const threshold = typeof this.rule.threshold === 'function' ? this.rule.threshold() : this.rule.threshold;
+    if (threshold === undefined || Number.isNaN(threshold)) return undefined;
+    const labelSets = this.rule.labels ? [this.rule.labels] : timeline.labelSets(this.rule.probe, this.rule.series);
+    const candidates = (labelSets.length ? labelSets : [undefined]).map((labels) => {
+      const hit = firstBreach(timeline.series(this.rule.probe, this.rule.series, labels), since, this.rule.op, threshold, this.rule.forMs);
+      return hit && { ...hit, labels };
+    });
+    const first = candidates.filter((c) => c !== undefined).sort((a, b) => a!.t - b!.t)[0];
+    if (!first) return undefined;
+    const reason = this.rule.describe?.(first.value, threshold) ?? `${this.rule.probe}.${this.rule.series} ${this.rule.op} ${threshold} for ${this.rule.forMs} ms (saw ${first.value})`;
+    return { detector: this.rule.name, t: first.t, reason, value: first.value, ...(first.labels ? { labels: first.labels } : {}) };
+  }
+}
+
+/**
+ * The first time at or after `since` that every sample over the last `forMs` broke the
+ * threshold. A run of breaching samples starts at the first of them; it fires at the
+ * sample that makes the run `forMs` long (or at once when forMs is 0).
+ */
+export function firstBreach(
+  series: [number, number][],
+  since: number,
+  op: 'above' | 'below',
+  threshold: number,
+  forMs: number,
+): { t: number; value: number } | undefined {
+  let runStart: number | undefined;
+  for (const [t, v] of series) {
+    if (t < since) continue;
+    const breach = op === 'above' ? v > threshold : v < threshold;
+    if (!breach) {
+      runStart = undefined;
+      continue;
+    }
+    runStart ??= t;
+    if (t - runStart >= forMs) return { t, value: v };
+  }
+  return undefined;
+}
+
+export interface HeartbeatOptions {
+  /** Alarm when the rate is below this fraction of the steady-state baseline ... */
+  belowFraction?: number;
+  /** ... for this long. */
+  forMs?: number;
+}
+
+/** The incident's "inbox heartbeat anomaly": successful writes per second fall well below normal. */
+export function heartbeatAnomaly(baseline: () => number | undefined, o: HeartbeatOptions = {}): ThresholdDetector {
+  const fraction = o.belowFraction ?? 0.5;
+  return new ThresholdDetector({
+    name: 'heartbeat-anomaly',
+    probe: 'heartbeat',
+    series: 'writes_per_s',
+    op: 'below',
+    threshold: () => {
+      const b = baseline();
+      return b === undefined ? undefined : b * fraction;
+    },
+    forMs: o.forMs ?? 1000,
+    describe: (v, th) => `successful writes ${v.toFixed(1)}/s, under ${th.toFixed(1)}/s (${fraction * 100} % of baseline) for ${o.forMs ?? 1000} ms`,
+  });
+}
+
+export function replicationLagHigh(o: { thresholdSeconds?: number; forMs?: number } = {}): ThresholdDetector {
+  const th = o.thresholdSeconds ?? 5;
+  return new ThresholdDetector({
+    name: 'replication-lag',
+    probe: 'replication',
+    series: 'lag_seconds',
+    op: 'above',
+    threshold: th,
+    forMs: o.forMs ?? 0,
+    describe: (v) => `replica lag ${v.toFixed(1)} s over ${th} s`,
+  });
+}
+
+export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number } = {}): ThresholdDetector {
+  const th = o.thresholdMs ?? 250;
+  return new ThresholdDetector({
+    name: 'p99-latency',
+    probe: 'load',
+    series: 'p99_ms',
+    op: 'above',
+    threshold: th,
+    forMs: o.forMs ?? 2000,
+    describe: (v) => `p99 latency ${v.toFixed(0)} ms over ${th} ms`,
+  });
+}
+
+/** The VSchema stored in topology or served by vtgate differs from the last known-good snapshot. */
+export function vschemaDrift(o: { forMs?: number } = {}): ThresholdDetector {
+  return new ThresholdDetector({
+    name: 'vschema-drift',
+    probe: 'vschema',
+    series: 'drift',
+    op: 'above',
+    threshold: 0.5,
+    forMs: o.forMs ?? 0,
+    describe: () => 'VSchema differs from the known-good snapshot',
+  });
+}
+
+export function headroomLow(o: { thresholdPercent?: number; name?: string } = {}): ThresholdDetector {
+  const th = o.thresholdPercent ?? 20;
+  return new ThresholdDetector({
+    name: o.name ?? `integer-headroom-${th}`,
+    probe: 'sequence',
+    series: 'headroom_percent',
+    op: 'below',
+    threshold: th,
+    forMs: 0,
+    describe: (v) => `id headroom ${v.toFixed(2)} % under ${th} %`,
+  });
+}
+
+/**
+ * Evaluates detectors on a fixed period and writes each alarm onto the timeline, stamped
+ * with the time its rule held. A detector fires once per `arm()`.
+ */
+export class DetectorRunner {
+  private readonly armedSince = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  readonly alarms: Alarm[] = [];
+
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly detectors: Detector[],
+    private readonly periodMs = 100,
+  ) {}
+
+  /** Arms every detector (or the named ones) from now on. */
+  arm(names?: string[]): void {
+    const now = this.timeline.now();
+    for (const d of this.detectors) if (!names || names.includes(d.name)) this.armedSince.set(d.name, now);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.periodMs);
+    this.timer.unref();
+  }
+
+  tick(): void {
+    for (const d of this.detectors) {
+      const since = this.armedSince.get(d.name);
+      if (since === undefined) continue;
+      const alarm = d.evaluate(this.timeline, since);
+      if (!alarm) continue;
+      this.armedSince.delete(d.name);
+      this.alarms.push(alarm);
+      this.timeline.event('alarm', d.name, { reason: alarm.reason, value: alarm.value, ...(alarm.labels ? { labels: alarm.labels } : {}) }, alarm.t);
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.tick();
+  }
+
+  first(name: string): Alarm | undefined {
+    return this.alarms.find((a) => a.detector === name);
+  }
+}

@@ -1,0 +1,41 @@
+// Runs the workload app in its own process on 127.0.0.1, as an application would run.
+import { ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import type { AppCounters, AppOptions } from './app';
+
+export class AppProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(options: AppOptions): Promise<AppProcess> {
+    const child = fork(join(__dirname, 'app-main.ts'), [JSON.stringify(options)], {
+      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the workload app did not start listening within 30 s')), 30_000);
+      child.once('message', (m: { port: number }) => {
+        clearTimeout(timer);
+        resolve(m.port);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the workload app exited (code ${code}) before listening`));
+      });
+    });
+    return new AppProcess(child, `http://127.0.0.1:${port}`);
+  }
+
+  async counters(): Promise<AppCounters> {
+    return (await (await fetch(`${this.url}/metrics`)).json()) as AppCounters;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}

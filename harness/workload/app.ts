@@ -1,0 +1,159 @@
+// The workload app: a small support inbox over HTTP, backed by vtgate through mysql2, shaped
+// like the incidents' apps. It answers 2xx only after the database acknowledged the write.
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import mysql from 'mysql2/promise';
+import type { Connection, Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+export interface AppOptions {
+  vtgate: { host: string; port: number };
+  /**
+   * 'pool': mysql2's pool, which drops a broken connection and opens a new one (heals).
+   * 'static': a fixed set of connections opened at start and never replaced, like the
+   * incident's app whose pools stayed broken after a failover until it was redeployed.
+   */
+  poolMode?: 'pool' | 'static';
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  /** Per-query limit; a query past it answers 503 (indeterminate to the ledger). */
+  queryTimeoutMs?: number;
+}
+
+export interface AppCounters {
+  writesOk: number;
+  writesFailed: number;
+  readsOk: number;
+  readsFailed: number;
+  errorsByCode: Record<string, number>;
+}
+
+interface Db {
+  query<T extends RowDataPacket[] | ResultSetHeader>(sql: string, values: unknown[]): Promise<T>;
+  close(): Promise<void>;
+}
+
+function poolDb(o: Required<AppOptions>): Db {
+  const pool: Pool = mysql.createPool({
+    host: o.vtgate.host,
+    port: o.vtgate.port,
+    user: 'app',
+    database: 'customer',
+    connectionLimit: o.poolSize,
+    connectTimeout: o.connectTimeoutMs,
+    enableKeepAlive: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
+  return {
+    async query(sql, values) {
+      const [r] = await pool.query({ sql, values, timeout: o.queryTimeoutMs });
+      return r as never;
+    },
+    close: () => pool.end(),
+  };
+}
+
+function staticDb(o: Required<AppOptions>): Db {
+  const conns: Promise<Connection>[] = Array.from({ length: o.poolSize }, () =>
+    mysql.createConnection({
+      host: o.vtgate.host,
+      port: o.vtgate.port,
+      user: 'app',
+      database: 'customer',
+      connectTimeout: o.connectTimeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    }),
+  );
+  // A broken connection emits 'error'; without a listener that would crash the app.
+  for (const c of conns) void c.then((conn) => conn.on('error', () => undefined), () => undefined);
+  let next = 0;
+  return {
+    async query(sql, values) {
+      const conn = await conns[next++ % conns.length];
+      const [r] = await conn.query({ sql, values, timeout: o.queryTimeoutMs });
+      return r as never;
+    },
+    async close() {
+      await Promise.all(conns.map((c) => c.then((conn) => conn.destroy(), () => undefined)));
+    },
+  };
+}
+
+async function body(req: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (chunks.length === 0) return {};
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
+}
+
+function send(res: ServerResponse, status: number, payload: unknown): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export interface App {
+  server: Server;
+  counters: AppCounters;
+  close(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  const o: Required<AppOptions> = { poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
+  const db = o.poolMode === 'static' ? staticDb(o) : poolDb(o);
+  const counters: AppCounters = { writesOk: 0, writesFailed: 0, readsOk: 0, readsFailed: 0, errorsByCode: {} };
+
+  const write = async (res: ServerResponse, sql: string, values: unknown[]) => {
+    const r = await db.query<ResultSetHeader>(sql, values);
+    counters.writesOk += 1;
+    send(res, 201, { id: String(r.insertId) });
+  };
+  const read = async (res: ServerResponse, sql: string, values: unknown[]) => {
+    const rows = await db.query<RowDataPacket[]>(sql, values);
+    counters.readsOk += 1;
+    send(res, rows.length ? 200 : 404, rows);
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://app');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const isWrite = req.method === 'POST';
+    const handle = async () => {
+      const b = isWrite ? await body(req) : {};
+      if (req.method === 'POST' && parts[0] === 'conversations' && parts.length === 1) {
+        return write(res, 'INSERT INTO conversations (token, inbox_id, subject) VALUES (?, ?, ?)', [b.token, Number(b.inbox_id), b.subject]);
+      }
+      if (req.method === 'POST' && parts[0] === 'conversations' && parts[2] === 'messages') {
+        return write(res, 'INSERT INTO messages (conversation_id, token, body) VALUES (?, ?, ?)', [parts[1], b.token, b.body]);
+      }
+      if (req.method === 'POST' && parts[0] === 'heartbeat') {
+        return write(res, 'INSERT INTO heartbeats (token) VALUES (?)', [b.token]);
+      }
+      if (req.method === 'GET' && parts[0] === 'conversations' && parts.length === 2) {
+        return read(res, 'SELECT c.id, c.subject, m.id AS message_id, m.body FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ?', [parts[1]]);
+      }
+      if (req.method === 'GET' && parts[0] === 'inbox' && parts.length === 2) {
+        return read(res, 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20', [Number(parts[1])]);
+      }
+      if (req.method === 'GET' && parts[0] === 'metrics') return send(res, 200, counters);
+      send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+    };
+    handle().catch((e: Error & { code?: string }) => {
+      if (isWrite) counters.writesFailed += 1;
+      else counters.readsFailed += 1;
+      const code = e.code ?? 'UNKNOWN';
+      counters.errorsByCode[code] = (counters.errorsByCode[code] ?? 0) + 1;
+      if (!res.headersSent) send(res, 503, { error: e.message, code });
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return {
+    server,
+    counters,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await db.close();
+    },
+  };
+}
