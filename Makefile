@@ -6,9 +6,11 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: test unit chaos experiment images docker bench compat clean clean-images deps
 
-# Installs node modules when package-lock.json changed (or on a fresh clone).
+# Installs node modules when package-lock.json changed (or on a fresh clone). `npm install`
+# against the committed lock, not `npm ci`: npm 11.19 rejects its own lock in `npm ci` over
+# optional platform packages it did not record.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	touch $@
 
 deps: node_modules/.installed
