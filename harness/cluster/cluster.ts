@@ -14,6 +14,8 @@ export interface ClusterNode {
   start(): Promise<void>;
   running(): Promise<boolean>;
   logs(): Promise<string>;
+  /** Cumulative CPU time and current memory, for the container CPU/memory probe. */
+  resources(): Promise<{ cpuNanos: number; systemNanos: number; onlineCpus: number; memoryBytes: number }>;
 }
 
 export type TabletRole = 'primary' | 'replica' | 'rdonly' | 'unknown';

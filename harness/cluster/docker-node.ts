@@ -117,6 +117,21 @@ export class DockerNode implements ClusterNode {
     }
   }
 
+  async resources(): Promise<{ cpuNanos: number; systemNanos: number; onlineCpus: number; memoryBytes: number }> {
+    // one-shot: no second sample inside the engine; the probe takes deltas between its own calls.
+    const s = (await docker().getContainer(this.id).stats({ stream: false, 'one-shot': true } as never)) as unknown as {
+      cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
+      memory_stats: { usage?: number; stats?: Record<string, number> };
+    };
+    const m = s.memory_stats;
+    return {
+      cpuNanos: s.cpu_stats.cpu_usage.total_usage,
+      systemNanos: s.cpu_stats.system_cpu_usage ?? 0,
+      onlineCpus: s.cpu_stats.online_cpus ?? 1,
+      memoryBytes: (m.usage ?? 0) - (m.stats?.cache ?? m.stats?.inactive_file ?? 0),
+    };
+  }
+
   async logs(): Promise<string> {
     const buf = (await docker().getContainer(this.id).logs({ stdout: true, stderr: true, timestamps: true })) as unknown as Buffer;
     return demux(buf);

@@ -1,0 +1,303 @@
+// An experiment as a typed object with slots (most have defaults), and the one lifecycle
+// every experiment runs: steady state -> inject -> detect -> remediate -> recover -> verify.
+// Every phase is stamped on the timeline clock; cleanup always runs.
+import type { Cluster } from '../cluster/cluster';
+import { DockerCluster } from '../cluster/docker-cluster';
+import { waitFor } from '../cluster/readiness';
+import type { Topology } from '../cluster/topology';
+import type { Fault, FaultContext } from '../faults/fault';
+import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../observe/detectors';
+import {
+  ContainerStatsProbe,
+  HeartbeatProbe,
+  Probe,
+  ProbeRunner,
+  ReplicationLagProbe,
+  SequenceHeadroomProbe,
+  StalenessProbe,
+  VSchemaProbe,
+  VtgateErrorsProbe,
+} from '../observe/probes';
+import { Timeline } from '../observe/timeline';
+import { writeJsonReport } from '../report/json';
+import type { AppOptions } from '../workload/app';
+import { AppProcess } from '../workload/app-process';
+import { Ledger, LedgerVerdict } from '../workload/ledger';
+import { Load, LoadOptions } from '../workload/load';
+import { INBOX_TABLES, withInboxSchema } from '../workload/schema';
+import { verifyLedger } from '../workload/verify';
+import { baseline, errorWindow, longestGap, recoveredAt } from './timings';
+
+export interface IncidentStep {
+  /** Minutes from the incident's start (the fault), as the write-up tells it. */
+  minute: number;
+  what: string;
+}
+
+export interface ExperimentContext extends FaultContext {
+  app: AppProcess;
+  ledger: Ledger;
+  load: Load;
+  vschema: VSchemaProbe;
+  /** Steady-state heartbeat (successful writes per second), known once steady state is reached. */
+  baseline(): number | undefined;
+}
+
+export type Remediation =
+  | { onAlarm: string; action?: (ctx: ExperimentContext) => Promise<void> }
+  | { afterMs: number; action?: (ctx: ExperimentContext) => Promise<void> };
+
+export interface Experiment {
+  name: string;
+  title: string;
+  incident?: { file: string; timeline: IncidentStep[] };
+  topology?: () => Topology;
+  app?: Partial<Omit<AppOptions, 'vtgate'>>;
+  load?: Partial<Omit<LoadOptions, 'url' | 'timeline' | 'ledger'>>;
+  steadyState?: { seconds?: number; timeoutSeconds?: number; minWritesPerSec?: number };
+  fault: Fault;
+  /** What heals the fault, and when (default action: the fault's heal). */
+  remediate: Remediation;
+  detectors?: (ctx: { baseline: () => number | undefined }) => Detector[];
+  /** The detector whose alarm counts as "detected" (default: heartbeat-anomaly). */
+  primaryDetector?: string;
+  detectTimeoutSeconds?: number;
+  /** Recovered when the heartbeat is back at `fraction` of baseline for `sustainMs`. */
+  recovery?: { fraction?: number; sustainMs?: number; timeoutSeconds?: number };
+  /** Load kept running after recovery, before the ledger is verified. */
+  tailSeconds?: number;
+  /** Probes beside the defaults. */
+  probes?: (ctx: ExperimentContext) => Probe[];
+}
+
+export interface RunOptions {
+  vitess?: string;
+  database?: string;
+  progress?: (line: string) => void;
+  /** An already running cluster (then the experiment's topology is not used). */
+  cluster?: Cluster;
+  /** Leave out the probes that do not feed the detectors (for measuring probe cost). */
+  minimalProbes?: boolean;
+}
+
+export type Phase = 'setup' | 'steady-state' | 'inject' | 'detect' | 'remediate' | 'recover' | 'verify';
+
+export interface ExperimentResult {
+  runId: string;
+  experiment: string;
+  title: string;
+  vitess: string;
+  database: string;
+  verdict: 'pass' | 'fail' | 'unknown';
+  problems: string[];
+  baselineWritesPerSec?: number;
+  timings: {
+    injectAt?: number;
+    /** Seconds from injection to each detector's first alarm (null: never fired). */
+    detectionSeconds: Record<string, number | null>;
+    remediationAt?: number;
+    /** Seconds from injection to remediation. */
+    remediationSeconds?: number;
+    recoveredAt?: number;
+    /** Seconds from remediation until the heartbeat was back at baseline. */
+    recoverySeconds?: number;
+    /** Seconds from injection to recovery. */
+    timeToRecoverSeconds?: number;
+    /** Longest stretch without any successful request around the fault, as clients saw it. */
+    outageSeconds?: number;
+    /** From the first to the last failed request after injection. */
+    errorWindowSeconds?: number;
+  };
+  load: Load['totals'] & { rate: number };
+  ledger?: LedgerVerdict;
+  reportFile?: string;
+  bringUpSeconds?: number;
+}
+
+const round3 = (ms: number) => Math.round(ms) / 1000;
+
+export async function runExperiment(exp: Experiment, options: RunOptions = {}): Promise<ExperimentResult> {
+  const say = options.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const timeline = new Timeline();
+  const phases: Partial<Record<Phase, number>> = {};
+  const phase = (p: Phase) => {
+    phases[p] = timeline.now();
+    timeline.event('phase', p);
+    say(`[${exp.name}] ${p} (+${(timeline.now() / 1000).toFixed(1)} s)`);
+  };
+  phase('setup');
+  const ownCluster = !options.cluster;
+  const cluster =
+    options.cluster ??
+    (await DockerCluster.start({ topology: (exp.topology ?? (() => withInboxSchema()))(), vitess: options.vitess, database: options.database, progress: say }));
+  const rate = exp.load?.rate ?? 200;
+  const result: ExperimentResult = {
+    runId: cluster.runId,
+    experiment: exp.name,
+    title: exp.title,
+    vitess: cluster.vitess.release,
+    database: cluster.database.id,
+    verdict: 'unknown',
+    problems: [],
+    timings: { detectionSeconds: {} },
+    load: { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, rate },
+    bringUpSeconds: cluster.bringUpSeconds,
+  };
+  let app: AppProcess | undefined;
+  let probes: ProbeRunner | undefined;
+  let detectors: DetectorRunner | undefined;
+  let load: Load | undefined;
+  let live: NodeJS.Timeout | undefined;
+  let ctx: ExperimentContext | undefined;
+  try {
+    app = await AppProcess.start({ vtgate: { host: cluster.vtgate.host, port: cluster.vtgate.port }, ...exp.app });
+    const ledger = new Ledger();
+    load = new Load({ url: app.url, timeline, ledger, rate, durationSeconds: 600, timeoutSeconds: 15, ...exp.load });
+    let baselineValue: number | undefined;
+    const vschema = new VSchemaProbe(cluster);
+    ctx = { cluster, timeline, app, ledger, load, vschema, baseline: () => baselineValue };
+    const appRef = app;
+    const standard: Probe[] = [new HeartbeatProbe(() => appRef.counters())];
+    if (!options.minimalProbes) {
+      const replicaPool = cluster.vtgatePool({ connectionLimit: 2, database: 'customer@replica' });
+      const primaryPool = cluster.vtgatePool({ connectionLimit: 2, database: 'customer' });
+      standard.push(
+        new ReplicationLagProbe(cluster),
+        new StalenessProbe(primaryPool, replicaPool),
+        vschema,
+        new SequenceHeadroomProbe(cluster),
+        new VtgateErrorsProbe(cluster),
+        new ContainerStatsProbe(cluster),
+      );
+    }
+    probes = new ProbeRunner(timeline, [...standard, ...(exp.probes?.(ctx) ?? [])]);
+    const rules = exp.detectors?.({ baseline: () => baselineValue }) ?? [heartbeatAnomaly(() => baselineValue), p99LatencyHigh()];
+    detectors = new DetectorRunner(timeline, rules);
+
+    probes.start();
+    load.start();
+    detectors.start();
+    const loadRef = load;
+    live = setInterval(() => {
+      const last = (name: string) => timeline.series('load', name).at(-1)?.[1] ?? 0;
+      say(`[${exp.name}]   +${(timeline.now() / 1000).toFixed(1)} s  ok ${last('ok_per_s').toFixed(0)}/s  errors ${last('errors_per_s').toFixed(0)}/s  p99 ${last('p99_ms').toFixed(0)} ms  acked writes ${loadRef.totals.writesAcked}`);
+    }, 2000);
+    live.unref();
+
+    phase('steady-state');
+    const ss = { seconds: 5, timeoutSeconds: 60, ...exp.steadyState };
+    const writeShare = 0.6; // writes in the default mix
+    const minWrites = ss.minWritesPerSec ?? rate * writeShare * 0.5;
+    const from = timeline.now() + 1000; // skip the first second: connections warming up
+    baselineValue = await waitFor({
+      what: `steady state (heartbeat >= ${minWrites.toFixed(0)} writes/s over ${ss.seconds} s)`,
+      timeoutMs: ss.timeoutSeconds * 1000,
+      intervalMs: 250,
+      check: async () => {
+        const now = timeline.now();
+        const b = baseline(timeline.series('heartbeat', 'writes_per_s'), Math.max(from, now - ss.seconds * 1000), now);
+        const long = now - from >= ss.seconds * 1000;
+        return { ready: long && b !== undefined && b >= minWrites, status: `heartbeat ${b?.toFixed(1) ?? 'none'} writes/s after ${((now - from) / 1000).toFixed(1)} s`, value: b };
+      },
+    });
+    result.baselineWritesPerSec = baselineValue;
+    await vschema.takeSnapshot();
+
+    phase('inject');
+    detectors.arm();
+    await exp.fault.inject(ctx);
+    const injectAt = timeline.firstEvent('fault', exp.fault.name)?.t ?? timeline.now();
+    result.timings.injectAt = injectAt;
+
+    phase('detect');
+    const primary = exp.primaryDetector ?? 'heartbeat-anomaly';
+    const remediation = exp.remediate;
+    const heal = remediation.action ?? ((c: ExperimentContext) => exp.fault.heal(c));
+    if ('afterMs' in remediation) {
+      const wait = injectAt + remediation.afterMs - timeline.now();
+      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+    } else {
+      await waitFor({
+        what: `detector ${remediation.onAlarm} to fire`,
+        timeoutMs: (exp.detectTimeoutSeconds ?? 120) * 1000,
+        intervalMs: 50,
+        check: async () => ({ ready: detectors!.first(remediation.onAlarm) !== undefined, status: 'no alarm yet' }),
+      }).catch((e: Error) => result.problems.push(e.message));
+    }
+
+    phase('remediate');
+    await heal(ctx);
+    const remediationAt = timeline.firstEvent('remediation', undefined, injectAt)?.t ?? timeline.now();
+    result.timings.remediationAt = remediationAt;
+    result.timings.remediationSeconds = round3(remediationAt - injectAt);
+
+    phase('recover');
+    const rec = { fraction: 0.9, sustainMs: 2000, timeoutSeconds: 120, ...exp.recovery };
+    const base = baselineValue;
+    const recovered = await waitFor({
+      what: `recovery (heartbeat back at ${rec.fraction * 100} % of ${base.toFixed(1)} writes/s for ${rec.sustainMs} ms)`,
+      timeoutMs: rec.timeoutSeconds * 1000,
+      intervalMs: 100,
+      check: async () => {
+        const at = recoveredAt(timeline.series('heartbeat', 'writes_per_s'), remediationAt, base * rec.fraction, rec.sustainMs);
+        return { ready: at !== undefined, status: 'heartbeat still low', value: at };
+      },
+    }).catch((e: Error) => {
+      result.problems.push(e.message);
+      return undefined;
+    });
+    if (recovered !== undefined) {
+      timeline.event('recovered', 'heartbeat at baseline', { fraction: rec.fraction }, recovered);
+      result.timings.recoveredAt = recovered;
+      result.timings.recoverySeconds = round3(recovered - remediationAt);
+      result.timings.timeToRecoverSeconds = round3(recovered - injectAt);
+    }
+    const tailEnd = timeline.now() + (exp.tailSeconds ?? 2) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, tailEnd - timeline.now())));
+    detectors.stop();
+    await load.stop();
+    for (const d of rules) {
+      const a = detectors.first(d.name);
+      result.timings.detectionSeconds[d.name] = a ? round3(a.t - injectAt) : null;
+    }
+    if (result.timings.detectionSeconds[primary] == null) result.problems.push(`detector ${primary} never fired`);
+    const end = recovered ?? timeline.now();
+    const gap = longestGap(load.successEnds, injectAt, end);
+    if (gap) result.timings.outageSeconds = round3(gap.ms);
+    const errs = errorWindow(load.failures, injectAt, timeline.now());
+    if (errs) result.timings.errorWindowSeconds = round3(errs.ms);
+    result.load = { ...load.totals, rate };
+
+    phase('verify');
+    result.ledger = await verifyLedger(cluster, ledger, INBOX_TABLES);
+    if (result.ledger.verdict === 'fail') {
+      result.problems.push(
+        `ledger: ${result.ledger.lost.length} acknowledged writes lost, ${result.ledger.duplicated.length} duplicated, ${result.ledger.altered.length} altered, ${result.ledger.misplaced.length} on the wrong shard`,
+      );
+    }
+    result.verdict = result.ledger.verdict === 'unknown' ? 'unknown' : result.problems.length ? 'fail' : 'pass';
+  } catch (e) {
+    result.problems.push((e as Error).message);
+    result.verdict = 'fail';
+  } finally {
+    if (live) clearInterval(live);
+    if (ctx) await exp.fault.heal(ctx).catch((e: Error) => result.problems.push(`heal: ${e.message}`));
+    await load?.stop().catch(() => undefined);
+    detectors?.stop();
+    await probes?.stop();
+    await app?.stop();
+    result.reportFile = await writeJsonReport(cluster.runId, {
+      result,
+      experiment: { name: exp.name, title: exp.title, fault: { name: exp.fault.name, description: exp.fault.description }, incident: exp.incident },
+      versions: { vitess: cluster.vitess, database: cluster.database },
+      topology: cluster.topology,
+      options: { load: { rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, recovery: exp.recovery, remediate: 'afterMs' in exp.remediate ? { afterMs: exp.remediate.afterMs } : { onAlarm: exp.remediate.onAlarm } },
+      phases,
+      timeline: timeline.toJSON(),
+    }).catch(() => undefined);
+    if (result.verdict !== 'pass') await cluster.saveLogs().catch(() => undefined);
+    if (ownCluster) await cluster.stop();
+    say(`[${exp.name}] ${result.verdict}; report ${result.reportFile ?? '(not written)'}`);
+  }
+  return result;
+}

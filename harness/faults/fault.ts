@@ -1,0 +1,16 @@
+// A fault: what it does, how to inject it, and how to heal it. heal() always runs (in a
+// finally), even when inject() threw or the run was aborted, and must be safe to call twice.
+import type { Cluster } from '../cluster/cluster';
+import type { Timeline } from '../observe/timeline';
+
+export interface FaultContext {
+  cluster: Cluster;
+  timeline: Timeline;
+}
+
+export interface Fault {
+  readonly name: string;
+  readonly description: string;
+  inject(ctx: FaultContext): Promise<void>;
+  heal(ctx: FaultContext): Promise<void>;
+}

@@ -1,0 +1,325 @@
+// Probes: each reads one signal on a fixed period and writes samples to the timeline. A
+// probe that cannot read its signal records an error sample and keeps going: a probe must
+// never take the run down, and "could not read" is itself a signal.
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Cluster } from '../cluster/cluster';
+import type { Timeline } from './timeline';
+
+export interface Probe {
+  readonly name: string;
+  readonly periodMs: number;
+  sample(timeline: Timeline): Promise<void>;
+}
+
+/** Runs probes, each in its own loop so a slow one never delays another. */
+export class ProbeRunner {
+  private running = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly timeline: Timeline,
+    readonly probes: Probe[],
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loops = this.probes.map((p) => this.loop(p));
+  }
+
+  private async loop(p: Probe): Promise<void> {
+    while (this.running) {
+      const started = Date.now();
+      try {
+        await p.sample(this.timeline);
+      } catch (e) {
+        this.timeline.sample(p.name, 'probe_error', 1);
+        this.timeline.event('error', `probe ${p.name}`, { message: (e as Error).message.split('\n')[0] });
+      }
+      const wait = p.periodMs - (Date.now() - started);
+      if (wait > 0 && this.running) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+}
+
+/**
+ * Successful writes per second as the app counts them: the "inbox heartbeat". The rate is
+ * taken over a sliding window (1 s) so one quiet sample period is not read as an outage.
+ */
+export class HeartbeatProbe implements Probe {
+  readonly name = 'heartbeat';
+  private history: { t: number; writes: number }[] = [];
+  constructor(
+    private readonly counters: () => Promise<{ writesOk: number }>,
+    readonly periodMs = 250,
+    private readonly windowMs = 1000,
+  ) {}
+
+  async sample(tl: Timeline): Promise<void> {
+    const writes = (await this.counters()).writesOk;
+    const t = tl.now();
+    this.history.push({ t, writes });
+    while (this.history.length > 2 && this.history[1].t <= t - this.windowMs) this.history.shift();
+    const first = this.history[0];
+    if (t > first.t) tl.sample(this.name, 'writes_per_s', ((writes - first.writes) * 1000) / (t - first.t), undefined, t);
+  }
+}
+
+async function vars(url: string): Promise<Record<string, unknown>> {
+  const r = await fetch(`${url}/debug/vars`, { signal: AbortSignal.timeout(2000) });
+  if (!r.ok) throw new Error(`${url}/debug/vars answered ${r.status}`);
+  return (await r.json()) as Record<string, unknown>;
+}
+
+/** Each replica's lag as its vttablet reports it (heartbeat-based where enabled). */
+export class ReplicationLagProbe implements Probe {
+  readonly name = 'replication';
+  constructor(
+    private readonly cluster: Cluster,
+    readonly periodMs = 1000,
+  ) {}
+
+  async sample(tl: Timeline): Promise<void> {
+    await Promise.all(
+      this.cluster.tablets.map(async (t) => {
+        const v = await vars(t.debugUrl).catch(() => undefined);
+        if (!v) return tl.sample(this.name, 'unreachable', 1, { tablet: t.alias });
+        if (String(v.TabletType ?? '').toLowerCase() === 'primary') return;
+        const lagNs = Number(v.HeartbeatCurrentLagNs ?? NaN);
+        const lag = Number.isFinite(lagNs) && lagNs > 0 ? lagNs / 1e9 : Number(v.replicationLagSec ?? 0);
+        tl.sample(this.name, 'lag_seconds', lag, { tablet: t.alias, shard: `${t.keyspace}/${t.shard}` });
+      }),
+    );
+  }
+}
+
+/** Write through the primary, then time until it is readable at @replica. */
+export class StalenessProbe implements Probe {
+  readonly name = 'staleness';
+  constructor(
+    private readonly primary: Pool,
+    private readonly replica: Pool,
+    readonly periodMs = 1000,
+    private readonly giveUpMs = 5000,
+  ) {}
+
+  async sample(tl: Timeline): Promise<void> {
+    const token = `staleness-${Date.now()}`;
+    const [r] = await this.primary.query('INSERT INTO heartbeats (token) VALUES (?)', [token]);
+    const id = (r as { insertId: number }).insertId;
+    const t0 = tl.now();
+    for (;;) {
+      const [rows] = await this.replica.query<RowDataPacket[]>('SELECT id FROM heartbeats WHERE id = ?', [id]);
+      const elapsed = tl.now() - t0;
+      if (rows.length > 0 || elapsed >= this.giveUpMs) {
+        tl.sample(this.name, 'stale_ms', elapsed);
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+}
+
+/** Canonical JSON: sorted keys, so two equal VSchemas always print the same. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The routing shape vtgate serves for a keyspace: what it routes, not its bookkeeping. */
+export function servedShape(ks: { sharded?: boolean; tables?: Record<string, { type?: string }>; vindexes?: Record<string, { type?: string }> } | undefined): string {
+  if (!ks) return 'absent';
+  const tables = Object.keys(ks.tables ?? {}).sort();
+  const vindexes = Object.keys(ks.vindexes ?? {}).sort();
+  return canonical({ sharded: Boolean(ks.sharded), tables, vindexes });
+}
+
+/**
+ * Each keyspace's VSchema as stored in topology and as served by vtgate, against the
+ * known-good snapshot taken at steady state: drift = 1 where they differ.
+ */
+export class VSchemaProbe implements Probe {
+  readonly name = 'vschema';
+  private snapshot?: { stored: Map<string, string>; served: Map<string, string> };
+  constructor(
+    private readonly cluster: Cluster,
+    readonly periodMs = 1000,
+  ) {}
+
+  private async read(): Promise<{ stored: Map<string, string>; served: Map<string, string>; raw: Map<string, unknown> }> {
+    const servedAll = (await (await fetch(`${this.cluster.vtgate.debugUrl}/debug/vschema`, { signal: AbortSignal.timeout(2000) })).json()) as {
+      keyspaces?: Record<string, never>;
+    };
+    const stored = new Map<string, string>();
+    const served = new Map<string, string>();
+    const raw = new Map<string, unknown>();
+    for (const ks of this.cluster.topology.keyspaces) {
+      const v = await this.cluster.vtctld.json<unknown>(['GetVSchema', ks.name]);
+      raw.set(ks.name, v);
+      stored.set(ks.name, canonical(v));
+      served.set(ks.name, servedShape(servedAll.keyspaces?.[ks.name]));
+    }
+    return { stored, served, raw };
+  }
+
+  /** Takes the known-good snapshot (at steady state); returns the stored VSchemas for restore. */
+  async takeSnapshot(): Promise<Map<string, unknown>> {
+    const r = await this.read();
+    this.snapshot = { stored: r.stored, served: r.served };
+    return r.raw;
+  }
+
+  async sample(tl: Timeline): Promise<void> {
+    if (!this.snapshot) return;
+    const now = await this.read();
+    const t = tl.now();
+    for (const [ks, good] of this.snapshot.stored) {
+      tl.sample(this.name, 'drift', now.stored.get(ks) === good ? 0 : 1, { keyspace: ks, source: 'stored' }, t);
+      tl.sample(this.name, 'drift', now.served.get(ks) === this.snapshot.served.get(ks) ? 0 : 1, { keyspace: ks, source: 'served' }, t);
+    }
+  }
+}
+
+const INT_MAX: Record<string, bigint> = {
+  tinyint: 127n,
+  smallint: 32767n,
+  mediumint: 8388607n,
+  int: 2147483647n,
+  bigint: 9223372036854775807n,
+};
+
+/** Largest value an integer column type holds ("int", "int unsigned", "bigint(20)"). */
+export function integerMax(columnType: string): bigint | undefined {
+  const m = /^(tinyint|smallint|mediumint|int|bigint)\b/.exec(columnType.toLowerCase());
+  if (!m) return undefined;
+  const signedMax = INT_MAX[m[1]];
+  return /unsigned/i.test(columnType) ? signedMax * 2n + 1n : signedMax;
+}
+
+/**
+ * Headroom of every Vitess sequence: the next id it will hand out (next_id; ids up to
+ * next_id + cache may already be cached by a tablet) against the largest value of the
+ * column the sequence feeds.
+ */
+export class SequenceHeadroomProbe implements Probe {
+  readonly name = 'sequence';
+  private columns?: Map<string, { sequence: string; column: string; max: bigint; type: string }>;
+  constructor(
+    private readonly cluster: Cluster,
+    readonly periodMs = 1000,
+  ) {}
+
+  private async discover(): Promise<Map<string, { sequence: string; column: string; max: bigint; type: string }>> {
+    const found = new Map<string, { sequence: string; column: string; max: bigint; type: string }>();
+    for (const ks of this.cluster.topology.keyspaces.filter((k) => k.sharded)) {
+      const primary = await this.cluster.primaryOf(ks.name, ks.shards[0].name);
+      const conn = await primary.mysql();
+      try {
+        for (const [table, spec] of Object.entries(ks.vschema.tables ?? {})) {
+          if (!spec.auto_increment) continue;
+          const [rows] = await conn.query<RowDataPacket[]>(
+            'SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+            [primary.dbName, table, spec.auto_increment.column],
+          );
+          const type = String(rows[0]?.type ?? '');
+          const max = integerMax(type);
+          if (max !== undefined) found.set(table, { sequence: spec.auto_increment.sequence, column: spec.auto_increment.column, max, type });
+        }
+      } finally {
+        await conn.end();
+      }
+    }
+    return found;
+  }
+
+  /** Forget what was discovered (after a column changed type). */
+  rediscover(): void {
+    this.columns = undefined;
+  }
+
+  async sample(tl: Timeline): Promise<void> {
+    this.columns ??= await this.discover();
+    const byKeyspace = new Map<string, string[]>();
+    for (const c of this.columns.values()) {
+      const [ks, seq] = c.sequence.includes('.') ? c.sequence.split('.') : [this.cluster.topology.keyspaces.find((k) => !k.sharded)!.name, c.sequence];
+      byKeyspace.set(ks, [...(byKeyspace.get(ks) ?? []), seq]);
+    }
+    for (const [ks, seqs] of byKeyspace) {
+      const primary = await this.cluster.primaryOf(ks, this.cluster.topology.keyspaces.find((k) => k.name === ks)!.shards[0].name);
+      const conn = await primary.mysql();
+      try {
+        for (const [table, c] of this.columns) {
+          const seq = c.sequence.split('.').pop()!;
+          if (!seqs.includes(seq)) continue;
+          const [rows] = await conn.query<RowDataPacket[]>(`SELECT next_id FROM ${primary.dbName}.\`${seq}\` WHERE id = 0`);
+          const next = BigInt(String(rows[0]?.next_id ?? '0'));
+          const left = c.max - next + 1n;
+          const labels = { table, column: c.column, type: c.type };
+          tl.sample(this.name, 'headroom_ids', Number(left), labels);
+          tl.sample(this.name, 'headroom_percent', Number((left * 1_000_000n) / c.max) / 10_000, labels);
+        }
+      } finally {
+        await conn.end();
+      }
+    }
+  }
+}
+
+/** vtgate's API error counters by error code (cumulative). */
+export class VtgateErrorsProbe implements Probe {
+  readonly name = 'vtgate';
+  constructor(
+    private readonly cluster: Cluster,
+    readonly periodMs = 1000,
+  ) {}
+
+  async sample(tl: Timeline): Promise<void> {
+    const v = await vars(this.cluster.vtgate.debugUrl);
+    const counts = (v.VtgateApiErrorCounts ?? {}) as Record<string, number>;
+    const byCode = new Map<string, number>();
+    for (const [key, n] of Object.entries(counts)) {
+      const code = key.split('.').pop() ?? key;
+      byCode.set(code, (byCode.get(code) ?? 0) + n);
+    }
+    const t = tl.now();
+    tl.sample(this.name, 'errors_total', [...byCode.values()].reduce((a, b) => a + b, 0), undefined, t);
+    for (const [code, n] of byCode) tl.sample(this.name, 'errors_by_code', n, { code }, t);
+  }
+}
+
+/** CPU (cores used) and memory of every node, from the engine's cgroup counters. */
+export class ContainerStatsProbe implements Probe {
+  readonly name = 'container';
+  private last = new Map<string, { cpu: number; system: number }>();
+  constructor(
+    private readonly cluster: Cluster,
+    readonly periodMs = 2000,
+  ) {}
+
+  async sample(tl: Timeline): Promise<void> {
+    const nodes = [this.cluster.etcd.node, this.cluster.vtctld.node, this.cluster.vtgate.node, this.cluster.vtorc.node, ...this.cluster.tablets.map((t) => t.node)];
+    await Promise.all(
+      nodes.map(async (n) => {
+        const r = await n.resources().catch(() => undefined);
+        if (!r) return;
+        const prev = this.last.get(n.name);
+        this.last.set(n.name, { cpu: r.cpuNanos, system: r.systemNanos });
+        const node = n.name.replace(/^vc-[^-]+-[^-]+-[^-]+-/, '');
+        tl.sample(this.name, 'memory_mb', r.memoryBytes / 1e6, { node });
+        if (prev && r.systemNanos > prev.system) {
+          tl.sample(this.name, 'cpu_cores', ((r.cpuNanos - prev.cpu) / (r.systemNanos - prev.system)) * r.onlineCpus, { node });
+        }
+      }),
+    );
+  }
+}
