@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test unit chaos experiment images docker bench compat clean clean-images deps
+.PHONY: test unit chaos experiment images docker bench bench-engine compat clean clean-images deps
 
 # Installs node modules when package-lock.json changed (or on a fresh clone). `npm install`
 # against the committed lock, not `npm ci`: npm 11.19 rejects its own lock in `npm ci` over
@@ -36,6 +36,11 @@ experiment: deps docker
 
 bench: deps docker
 	npx ts-node --transpile-only bench/cluster.bench.ts
+	npx ts-node --transpile-only bench/engine.bench.ts
+
+# Only the engine figures (sustained rate with/without probes, calibration error).
+bench-engine: deps docker
+	npx ts-node --transpile-only bench/engine.bench.ts
 
 # Removes every container and network any run left (images stay; `make clean-images` drops them).
 clean: deps

@@ -3,23 +3,8 @@
 // detector must fire while the fault lasts, recovery must be measured, and no acknowledged
 // write may be lost. Every later timing is only as good as this one.
 import { assertNoWriteLost, assertPassed, assertWithin } from '../harness/experiment/assertions';
-import { Experiment, ExperimentResult, runExperiment } from '../harness/experiment/experiment';
-import { PauseFault } from '../harness/faults/pause';
-
-const PAUSE_SECONDS = 5;
-/** The tolerance the engine promises: outage = pause ± 0.5 s. */
-const TOLERANCE_SECONDS = 0.5;
-
-export const calibration: Experiment = {
-  name: 'calibration',
-  title: `vtgate frozen for exactly ${PAUSE_SECONDS} s under load`,
-  fault: new PauseFault((ctx) => ctx.cluster.vtgate.node, 'vtgate'),
-  remediate: { afterMs: PAUSE_SECONDS * 1000 },
-  // Timeouts longer than the pause: requests hang through it and complete after, so the
-  // outage is purely the freeze (no timeouts that would blur its edges).
-  app: { queryTimeoutMs: 20_000 },
-  load: { rate: 150, timeoutSeconds: 25 },
-};
+import { ExperimentResult, runExperiment } from '../harness/experiment/experiment';
+import { calibration, PAUSE_SECONDS, TOLERANCE_SECONDS } from './calibration';
 
 describe('calibration: a vtgate pause of known length', () => {
   let result: ExperimentResult;

@@ -108,10 +108,11 @@ export function createApp(options: AppOptions): App {
     counters.writesOk += 1;
     send(res, 201, { id: String(r.insertId) });
   };
-  const read = async (res: ServerResponse, sql: string, values: unknown[]) => {
+  /** `one`: a single object that may not exist (404); otherwise a list, possibly empty. */
+  const read = async (res: ServerResponse, sql: string, values: unknown[], one: boolean) => {
     const rows = await db.query<RowDataPacket[]>(sql, values);
     counters.readsOk += 1;
-    send(res, rows.length ? 200 : 404, rows);
+    send(res, one && rows.length === 0 ? 404 : 200, rows);
   };
 
   const server = createServer((req, res) => {
@@ -130,10 +131,10 @@ export function createApp(options: AppOptions): App {
         return write(res, 'INSERT INTO heartbeats (token) VALUES (?)', [b.token]);
       }
       if (req.method === 'GET' && parts[0] === 'conversations' && parts.length === 2) {
-        return read(res, 'SELECT c.id, c.subject, m.id AS message_id, m.body FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ?', [parts[1]]);
+        return read(res, 'SELECT c.id, c.subject, m.id AS message_id, m.body FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ?', [parts[1]], true);
       }
       if (req.method === 'GET' && parts[0] === 'inbox' && parts.length === 2) {
-        return read(res, 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20', [Number(parts[1])]);
+        return read(res, 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20', [Number(parts[1])], false);
       }
       if (req.method === 'GET' && parts[0] === 'metrics') return send(res, 200, counters);
       send(res, 404, { error: `no route ${req.method} ${url.pathname}` });

@@ -59,6 +59,8 @@ export class Load {
   readonly successEnds: number[] = [];
   /** Times of failed or timed-out requests. */
   readonly failures: number[] = [];
+  /** [completion time, latency ms] of every successful request. */
+  readonly latencies: [number, number][] = [];
   readonly totals = { ok: 0, failed: 0, timeouts: 0, writesAcked: 0 };
   private readonly conversations: string[] = [];
   private bucket = { ok: 0, failed: 0, latencies: [] as number[], acked: 0 };
@@ -208,6 +210,7 @@ export class Load {
         this.bucket.ok += 1;
         this.bucket.latencies.push(ms);
         this.successEnds.push(t);
+        this.latencies.push([t, ms]);
       } else {
         this.totals.failed += 1;
         this.bucket.failed += 1;

@@ -1,0 +1,69 @@
+import { firstBreach, heartbeatAnomaly, replicationLagHigh, DetectorRunner, vschemaDrift } from '../harness/observe/detectors';
+import { Timeline } from '../harness/observe/timeline';
+
+/** A timeline on a clock the test moves by hand. */
+function manualTimeline(): { tl: Timeline; at: (ms: number) => void } {
+  let now = 0;
+  const tl = new Timeline(() => now);
+  return { tl, at: (ms) => (now = ms) };
+}
+
+function heartbeat(tl: Timeline, values: [number, number][]): void {
+  for (const [t, v] of values) tl.sample('heartbeat', 'writes_per_s', v, undefined, t);
+}
+
+describe('firstBreach', () => {
+  const series: [number, number][] = [[0, 100], [250, 100], [500, 10], [750, 10], [1000, 10], [1250, 10], [1500, 10], [1750, 100]];
+  test('fires when every sample has broken the threshold for the whole span', () => {
+    expect(firstBreach(series, 0, 'below', 50, 1000)).toEqual({ t: 1500, value: 10 });
+  });
+  test('a short dip does not fire', () => {
+    expect(firstBreach(series, 0, 'below', 50, 1500)).toBeUndefined();
+  });
+  test('samples before `since` are ignored, and forMs 0 fires at the first breach', () => {
+    expect(firstBreach(series, 800, 'below', 50, 0)).toEqual({ t: 1000, value: 10 });
+  });
+});
+
+describe('heartbeat anomaly', () => {
+  test('fires at the time the rule held, not when it was evaluated', () => {
+    const { tl } = manualTimeline();
+    heartbeat(tl, [[0, 90], [250, 92], [500, 91], [750, 0], [1000, 0], [1250, 0], [1500, 0], [1750, 0], [2000, 0]]);
+    const d = heartbeatAnomaly(() => 90, { belowFraction: 0.5, forMs: 1000 });
+    expect(d.evaluate(tl, 0)).toMatchObject({ detector: 'heartbeat-anomaly', t: 1750, value: 0 });
+  });
+  test('stays silent without a baseline, and above half the baseline', () => {
+    const { tl } = manualTimeline();
+    heartbeat(tl, [[0, 50], [250, 50], [500, 50], [750, 50], [1000, 50], [1250, 50]]);
+    expect(heartbeatAnomaly(() => undefined).evaluate(tl, 0)).toBeUndefined();
+    expect(heartbeatAnomaly(() => 90, { forMs: 500 }).evaluate(tl, 0)).toBeUndefined();
+  });
+});
+
+describe('per-label series', () => {
+  test('replication lag fires for the first replica to cross, naming it', () => {
+    const { tl } = manualTimeline();
+    tl.sample('replication', 'lag_seconds', 1, { tablet: 'a' }, 0);
+    tl.sample('replication', 'lag_seconds', 1, { tablet: 'b' }, 0);
+    tl.sample('replication', 'lag_seconds', 2, { tablet: 'a' }, 1000);
+    tl.sample('replication', 'lag_seconds', 9, { tablet: 'b' }, 1000);
+    tl.sample('replication', 'lag_seconds', 12, { tablet: 'a' }, 2000);
+    expect(replicationLagHigh({ thresholdSeconds: 5 }).evaluate(tl, 0)).toMatchObject({ t: 1000, labels: { tablet: 'b' } });
+  });
+});
+
+describe('DetectorRunner', () => {
+  test('writes one alarm per arming onto the timeline, stamped when the rule held', () => {
+    const { tl, at } = manualTimeline();
+    const runner = new DetectorRunner(tl, [vschemaDrift()]);
+    runner.arm();
+    tl.sample('vschema', 'drift', 0, { keyspace: 'customer', source: 'stored' }, 100);
+    tl.sample('vschema', 'drift', 1, { keyspace: 'customer', source: 'stored' }, 200);
+    at(900);
+    runner.tick();
+    runner.tick();
+    expect(tl.events().filter((e) => e.kind === 'alarm')).toEqual([
+      { t: 200, kind: 'alarm', name: 'vschema-drift', data: { reason: 'VSchema differs from the known-good snapshot', value: 1, labels: { keyspace: 'customer', source: 'stored' } } },
+    ]);
+  });
+});
