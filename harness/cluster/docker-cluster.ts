@@ -54,7 +54,10 @@ class DockerTablet implements TabletHandle {
     readonly node: DockerNode,
     private readonly cluster: DockerCluster,
   ) {
-    ({ uid: this.uid, alias: this.alias, keyspace: this.keyspace, shard: this.shard } = plan);
+    this.uid = plan.uid;
+    this.alias = plan.alias;
+    this.keyspace = plan.keyspace;
+    this.shard = plan.shard;
     this.hostname = plan.hostname;
     this.initialPrimary = plan.initialPrimary;
     this.debugUrl = `http://127.0.0.1:${node.hostPort(PORTS.tabletHttp)}`;
@@ -370,7 +373,11 @@ export class DockerCluster implements Cluster {
           if (absent.length) return { ready: false, status: `${ks.name}: tables ${absent.join(', ')} not routed yet` };
           const regular = want.filter((t) => ks.vschema.tables?.[t]?.type !== 'sequence');
           for (const table of regular) await pool.query(`SELECT 1 FROM \`${ks.name}\`.\`${table}\` LIMIT 1`);
-          if (regular.length === 0) await pool.query(`SELECT 1 FROM \`${ks.name}\`.dual`);
+          // A keyspace without tables: target it as the connection's database (dual is not routable in a sharded one).
+          if (regular.length === 0) {
+            const conn = await mysql.createConnection({ host: this.vtgate.host, port: this.vtgate.port, user: 'app', database: ks.name, connectTimeout: 5000 });
+            await conn.query('SELECT 1').finally(() => conn.end());
+          }
         }
         return { ready: true, status: 'routed' };
       },

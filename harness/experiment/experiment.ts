@@ -18,7 +18,7 @@ import {
   VSchemaProbe,
   VtgateErrorsProbe,
 } from '../observe/probes';
-import { Timeline } from '../observe/timeline';
+import { Timeline, TimelineEvent } from '../observe/timeline';
 import { writeJsonReport } from '../report/json';
 import type { AppOptions } from '../workload/app';
 import { AppProcess } from '../workload/app-process';
@@ -39,12 +39,15 @@ export interface ExperimentContext extends FaultContext {
   ledger: Ledger;
   load: Load;
   vschema: VSchemaProbe;
+  /** Each keyspace's VSchema as stored at steady state: the known-good snapshot. */
+  vschemaSnapshot: Map<string, unknown>;
   /** Steady-state heartbeat (successful writes per second), known once steady state is reached. */
   baseline(): number | undefined;
 }
 
 export type Remediation =
-  | { onAlarm: string; action?: (ctx: ExperimentContext) => Promise<void> }
+  /** On the first alarm of any of these detectors. */
+  | { onAlarm: string | string[]; action?: (ctx: ExperimentContext) => Promise<void> }
   | { afterMs: number; action?: (ctx: ExperimentContext) => Promise<void> };
 
 export interface Experiment {
@@ -59,13 +62,15 @@ export interface Experiment {
   /** What heals the fault, and when (default action: the fault's heal). */
   remediate: Remediation;
   detectors?: (ctx: { baseline: () => number | undefined }) => Detector[];
-  /** The detector whose alarm counts as "detected" (default: heartbeat-anomaly). */
-  primaryDetector?: string;
+  /** The detector whose alarm counts as "detected" (default: heartbeat-anomaly); null: none required. */
+  primaryDetector?: string | null;
   detectTimeoutSeconds?: number;
   /** Recovered when the heartbeat is back at `fraction` of baseline for `sustainMs`. */
   recovery?: { fraction?: number; sustainMs?: number; timeoutSeconds?: number };
   /** Load kept running after recovery, before the ledger is verified. */
   tailSeconds?: number;
+  /** Awaited after recovery, under load (e.g. until a scheduled propagation ran). */
+  afterRecovery?: (ctx: ExperimentContext) => Promise<void>;
   /** Probes beside the defaults. */
   probes?: (ctx: ExperimentContext) => Probe[];
 }
@@ -109,7 +114,13 @@ export interface ExperimentResult {
     errorWindowSeconds?: number;
   };
   load: Load['totals'] & { rate: number };
+  /** What clients were told when a request failed: app error codes, counts, a sample message. */
+  clientErrors?: { byCode: Record<string, number>; samples: Record<string, string> };
+  /** vtgate's API error counts by code at the end of the run. */
+  vtgateErrors?: Record<string, number>;
   ledger?: LedgerVerdict;
+  /** Every event of the run (phases, faults, alarms, remediation), on the timeline clock. */
+  events: TimelineEvent[];
   reportFile?: string;
   bringUpSeconds?: number;
 }
@@ -140,6 +151,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     verdict: 'unknown',
     problems: [],
     timings: { detectionSeconds: {} },
+    events: [],
     load: { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, rate },
     bringUpSeconds: cluster.bringUpSeconds,
   };
@@ -155,7 +167,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     load = new Load({ url: app.url, timeline, ledger, rate, durationSeconds: 600, timeoutSeconds: 15, ...exp.load });
     let baselineValue: number | undefined;
     const vschema = new VSchemaProbe(cluster);
-    ctx = { cluster, timeline, app, ledger, load, vschema, baseline: () => baselineValue };
+    ctx = { cluster, timeline, app, ledger, load, vschema, vschemaSnapshot: new Map(), baseline: () => baselineValue };
     const appRef = app;
     const standard: Probe[] = [new HeartbeatProbe(() => appRef.counters())];
     if (!options.minimalProbes) {
@@ -201,7 +213,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       },
     });
     result.baselineWritesPerSec = baselineValue;
-    await vschema.takeSnapshot();
+    ctx.vschemaSnapshot = await vschema.takeSnapshot();
 
     phase('inject');
     detectors.arm();
@@ -210,24 +222,25 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     result.timings.injectAt = injectAt;
 
     phase('detect');
-    const primary = exp.primaryDetector ?? 'heartbeat-anomaly';
+    const primary = exp.primaryDetector === undefined ? 'heartbeat-anomaly' : exp.primaryDetector;
     const remediation = exp.remediate;
     const heal = remediation.action ?? ((c: ExperimentContext) => exp.fault.heal(c));
     if ('afterMs' in remediation) {
       const wait = injectAt + remediation.afterMs - timeline.now();
       await new Promise((r) => setTimeout(r, Math.max(0, wait)));
     } else {
+      const names = ([] as string[]).concat(remediation.onAlarm);
       await waitFor({
-        what: `detector ${remediation.onAlarm} to fire`,
+        what: `an alarm from ${names.join(' or ')}`,
         timeoutMs: (exp.detectTimeoutSeconds ?? 120) * 1000,
         intervalMs: 50,
-        check: async () => ({ ready: detectors!.first(remediation.onAlarm) !== undefined, status: 'no alarm yet' }),
+        check: async () => ({ ready: names.some((n) => detectors!.first(n) !== undefined), status: 'no alarm yet' }),
       }).catch((e: Error) => result.problems.push(e.message));
     }
 
     phase('remediate');
     await heal(ctx);
-    const remediationAt = timeline.firstEvent('remediation', undefined, injectAt)?.t ?? timeline.now();
+    const remediationAt = (timeline.firstEvent('remediation', undefined, injectAt) ?? timeline.event('remediation', exp.remediate.action ? 'remediation action' : `heal ${exp.fault.name}`)).t;
     result.timings.remediationAt = remediationAt;
     result.timings.remediationSeconds = round3(remediationAt - injectAt);
 
@@ -252,6 +265,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       result.timings.recoverySeconds = round3(recovered - remediationAt);
       result.timings.timeToRecoverSeconds = round3(recovered - injectAt);
     }
+    if (exp.afterRecovery) await exp.afterRecovery(ctx);
     const tailEnd = timeline.now() + (exp.tailSeconds ?? 2) * 1000;
     await new Promise((r) => setTimeout(r, Math.max(0, tailEnd - timeline.now())));
     detectors.stop();
@@ -260,13 +274,17 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       const a = detectors.first(d.name);
       result.timings.detectionSeconds[d.name] = a ? round3(a.t - injectAt) : null;
     }
-    if (result.timings.detectionSeconds[primary] == null) result.problems.push(`detector ${primary} never fired`);
-    const end = recovered ?? timeline.now();
-    const gap = longestGap(load.successEnds, injectAt, end);
+    if (primary !== null && result.timings.detectionSeconds[primary] == null) result.problems.push(`detector ${primary} never fired`);
+    // Over everything after injection: a later propagation's outage counts too.
+    const gap = longestGap(load.successEnds, injectAt, timeline.now());
     if (gap) result.timings.outageSeconds = round3(gap.ms);
     const errs = errorWindow(load.failures, injectAt, timeline.now());
     if (errs) result.timings.errorWindowSeconds = round3(errs.ms);
     result.load = { ...load.totals, rate };
+    const appCounters = await app.counters();
+    result.clientErrors = { byCode: appCounters.errorsByCode, samples: appCounters.errorSamples };
+    const vtgateSeries = timeline.labelSets('vtgate', 'errors_by_code');
+    result.vtgateErrors = Object.fromEntries(vtgateSeries.map((l) => [l.code, timeline.series('vtgate', 'errors_by_code', l).at(-1)?.[1] ?? 0]));
 
     phase('verify');
     result.ledger = await verifyLedger(cluster, ledger, INBOX_TABLES);
@@ -280,8 +298,10 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     result.problems.push((e as Error).message);
     result.verdict = 'fail';
   } finally {
+    result.events = [...timeline.events()];
     if (live) clearInterval(live);
     if (ctx) await exp.fault.heal(ctx).catch((e: Error) => result.problems.push(`heal: ${e.message}`));
+    exp.fault.dispose?.();
     await load?.stop().catch(() => undefined);
     detectors?.stop();
     await probes?.stop();
@@ -292,6 +312,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       versions: { vitess: cluster.vitess, database: cluster.database },
       topology: cluster.topology,
       options: { load: { rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, recovery: exp.recovery, remediate: 'afterMs' in exp.remediate ? { afterMs: exp.remediate.afterMs } : { onAlarm: exp.remediate.onAlarm } },
+      clientErrors: result.clientErrors,
       phases,
       timeline: timeline.toJSON(),
     }).catch(() => undefined);

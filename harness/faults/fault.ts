@@ -13,4 +13,6 @@ export interface Fault {
   readonly description: string;
   inject(ctx: FaultContext): Promise<void>;
   heal(ctx: FaultContext): Promise<void>;
+  /** Cancels anything the fault scheduled (timers); called once the run is over. */
+  dispose?(): void;
 }

@@ -24,6 +24,8 @@ export interface AppCounters {
   readsOk: number;
   readsFailed: number;
   errorsByCode: Record<string, number>;
+  /** The first message seen for each code: what a client was told. */
+  errorSamples: Record<string, string>;
 }
 
 interface Db {
@@ -101,7 +103,7 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const o: Required<AppOptions> = { poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
   const db = o.poolMode === 'static' ? staticDb(o) : poolDb(o);
-  const counters: AppCounters = { writesOk: 0, writesFailed: 0, readsOk: 0, readsFailed: 0, errorsByCode: {} };
+  const counters: AppCounters = { writesOk: 0, writesFailed: 0, readsOk: 0, readsFailed: 0, errorsByCode: {}, errorSamples: {} };
 
   const write = async (res: ServerResponse, sql: string, values: unknown[]) => {
     const r = await db.query<ResultSetHeader>(sql, values);
@@ -144,6 +146,7 @@ export function createApp(options: AppOptions): App {
       else counters.readsFailed += 1;
       const code = e.code ?? 'UNKNOWN';
       counters.errorsByCode[code] = (counters.errorsByCode[code] ?? 0) + 1;
+      counters.errorSamples[code] ??= e.message.slice(0, 300);
       if (!res.headersSent) send(res, 503, { error: e.message, code });
     });
   });

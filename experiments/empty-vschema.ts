@@ -1,0 +1,163 @@
+// Incident 2026-01-10 (../shared/incidents/2026-01-10-empty-vschema-routing-outage.txt):
+// a failed MoveTables stored an empty VSchema for a sharded keyspace; it lay dormant for
+// ~13 hours until a routine reconciliation propagated it to every vtgate, which dropped all
+// routes: 13 minutes of total outage, ended by re-applying a VSchema snapshot by hand.
+//
+// Which releases carry the MoveTables bug behind it (case 3), read from each release's own
+// source (go/vt/vtctl/workflow/server.go, moveTablesCreate's deferred VSchema rollback) and
+// changelogs:
+//   PR 17401 (22.0.0) made the rollback's `origVSchema` a non-nil &topo.KeyspaceVSchemaInfo{}
+//   whose embedded Keyspace stays nil for sharded targets; the deferred `origVSchema == nil`
+//   check then never skips, and SaveVSchema writes 0 bytes: an empty VSchema (issue 19115).
+//   PR 19114 declares it nil and skips sharded targets: in 22.0.3 (#19117), 23.0.1 (#19118)
+//   and 24.0.0.
+//   | 21.0.0, 21.0.3          | not yet regressed |
+//   | 22.0.0, 22.0.1 (22.0.2?) | affected          |
+//   | 22.0.4                  | fixed             |
+//   | 23.0.0                  | affected          |
+//   | 23.0.2, 23.0.3, 23.0.5  | fixed             |
+//   | 24.0.0 - 24.0.3         | fixed             |
+// With MySQL 9.7 only 23+ runs, so 23.0.0 is the affected release this harness can show.
+import type { Experiment, ExperimentContext, IncidentStep } from '../harness/experiment/experiment';
+import { applyVSchema, EmptyVSchemaFault } from '../harness/faults/vschema';
+import { heartbeatAnomaly, vschemaDrift } from '../harness/observe/detectors';
+import { SEQUENCE_KEYSPACE, SHARDED_KEYSPACE } from '../harness/cluster/default-topology';
+import type { Topology } from '../harness/cluster/topology';
+import { FailedMoveTablesFault, INVALID_TIME_ZONE } from '../harness/faults/movetables';
+import { withInboxSchema } from '../harness/workload/schema';
+
+export const INCIDENT = {
+  file: '../shared/incidents/2026-01-10-empty-vschema-routing-outage.txt',
+  // Minutes from the propagation (08:23 UTC) that started the outage.
+  timeline: [
+    { minute: -774, what: '(9 Jan 19:29) failed MoveTables stores an empty VSchema; dormant' },
+    { minute: 0, what: 'a backup completes; reconciliation propagates the empty VSchema to the vtgates: all routes dropped' },
+    { minute: 2, what: 'Inbox Heartbeat Anomaly alarms fire; incident declared' },
+    { minute: 4, what: 'engaged PlanetScale, similar to the US incident the day before' },
+    { minute: 13, what: 'PlanetScale re-applies the VSchema snapshot; service recovers' },
+  ] satisfies IncidentStep[],
+};
+
+/**
+ * Thresholds. Detection: the VSchema probe reads every second and the heartbeat rule needs
+ * 1 s under half the baseline, so a working guard alarms within a few seconds (the incident's
+ * alarm came after 2 minutes). Recovery: vtgate serves a rebuilt VSchema within a second or
+ * two of ApplyVSchema (the incident's manual restore took 13 minutes).
+ */
+export const DETECT_WITHIN_SECONDS = 5;
+export const RECOVER_WITHIN_SECONDS = 10;
+/** How long the empty VSchema lies dormant before the "reconciliation" rebuild. */
+export const DORMANT_MS = 8000;
+
+/** Releases whose failed MoveTables wipes a sharded target's VSchema (see the table above). */
+export const AFFECTED_BY_19115: readonly string[] = ['22.0.0', '22.0.1', '22.0.2', '23.0.0'];
+
+/** Remediation: re-apply the VSchema the harness snapshotted at steady state. */
+export async function restoreSnapshot(ctx: ExperimentContext): Promise<void> {
+  const good = ctx.vschemaSnapshot.get(SHARDED_KEYSPACE);
+  if (good === undefined) throw new Error(`no steady-state VSchema snapshot of ${SHARDED_KEYSPACE}`);
+  await applyVSchema(ctx.cluster, SHARDED_KEYSPACE, good);
+  ctx.timeline.event('remediation', 'vschema snapshot re-applied', { keyspace: SHARDED_KEYSPACE });
+}
+
+const common = {
+  incident: INCIDENT,
+  detectors: ({ baseline }: { baseline: () => number | undefined }) => [heartbeatAnomaly(baseline), vschemaDrift()],
+  detectTimeoutSeconds: 60,
+  load: { rate: 150 },
+} satisfies Partial<Experiment>;
+
+/** Case 1: the empty VSchema is applied and served at once; the guard restores the snapshot on the first alarm. */
+export function direct(broken = false): Experiment {
+  return {
+    ...common,
+    name: broken ? 'empty-vschema-direct-broken-fault' : 'empty-vschema-direct',
+    title: 'Empty VSchema applied to the sharded keyspace, restored from snapshot on detection',
+    fault: new EmptyVSchemaFault({ keyspace: SHARDED_KEYSPACE, broken }),
+    primaryDetector: 'vschema-drift',
+    remediate: { onAlarm: ['vschema-drift', 'heartbeat-anomaly'], action: restoreSnapshot },
+    // A broken fault raises no alarm: give up waiting quickly, the run must fail.
+    ...(broken ? { detectTimeoutSeconds: 15 } : {}),
+  };
+}
+
+/**
+ * Case 2: the empty VSchema is stored without rebuilding the serving graph (dormant), and a
+ * rebuild propagates it DORMANT_MS later. `guarded`: the drift alarm restores the snapshot
+ * before the rebuild, so the rebuild finds the good VSchema. Unguarded: nothing acts until
+ * the outage trips the heartbeat alarm.
+ */
+export function latent(guarded: boolean): Experiment {
+  const fault = new EmptyVSchemaFault({ keyspace: SHARDED_KEYSPACE, skipRebuild: true, propagateAfterMs: DORMANT_MS });
+  return {
+    ...common,
+    name: guarded ? 'empty-vschema-latent-guarded' : 'empty-vschema-latent-unguarded',
+    title: guarded
+      ? 'Dormant empty VSchema caught by the drift guard before it propagates'
+      : 'Dormant empty VSchema propagates; nothing acts until the outage',
+    fault,
+    primaryDetector: guarded ? 'vschema-drift' : 'heartbeat-anomaly',
+    remediate: { onAlarm: guarded ? 'vschema-drift' : 'heartbeat-anomaly', action: restoreSnapshot },
+    detectTimeoutSeconds: 60,
+    // Keep the load on until the rebuild has run, then 3 s more: any outage it causes is seen.
+    afterRecovery: () => fault.propagated(),
+    tailSeconds: 3,
+  };
+}
+
+/** The inbox cluster plus a table in the unsharded keyspace for case 3 to move. */
+export function topology(): Topology {
+  const t = withInboxSchema();
+  const source = t.keyspaces.find((k) => k.name === SEQUENCE_KEYSPACE)!;
+  source.schema.push('CREATE TABLE imports (id BIGINT NOT NULL, note VARCHAR(64), PRIMARY KEY (id))', "INSERT INTO imports (id, note) VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  source.vschema.tables = { ...source.vschema.tables, imports: {} };
+  return t;
+}
+
+/**
+ * Case 3, the real bug: a MoveTables into the sharded keyspace that fails after its streams
+ * were created. Affected releases (22.0.0-22.0.2, 23.0.0) wipe the target's stored VSchema;
+ * fixed ones (22.0.3+, 23.0.1+, 24.x) leave it untouched. No detector is required: the
+ * check is the stored VSchema itself, compared before and after.
+ */
+export function realBug(broken = false): { experiment: Experiment; fault: FailedMoveTablesFault } {
+  const fault = new FailedMoveTablesFault({
+    sourceKeyspace: SEQUENCE_KEYSPACE,
+    targetKeyspace: SHARDED_KEYSPACE,
+    table: 'imports',
+    targetTable: { column_vindexes: [{ column: 'id', name: 'hash' }] },
+    broken,
+  });
+  return {
+    fault,
+    experiment: {
+      ...common,
+      name: broken ? 'empty-vschema-movetables-broken-fault' : 'empty-vschema-movetables',
+      title: 'A MoveTables into the sharded keyspace fails after creating its streams; its VSchema must survive',
+      detectors: ({ baseline }) => [heartbeatAnomaly(baseline), vschemaDrift()],
+      primaryDetector: null,
+      fault,
+      // Observe for a few seconds under load, then clean up (the heal restores anything wiped).
+      remediate: { afterMs: 3000 },
+    },
+  };
+}
+
+function shape(v: unknown): string {
+  const k = (v ?? {}) as { sharded?: boolean; tables?: object; vindexes?: object };
+  return `sharded=${Boolean(k.sharded)}, ${Object.keys(k.tables ?? {}).length} tables, ${Object.keys(k.vindexes ?? {}).length} vindexes`;
+}
+
+/** What went wrong in case 3: the MoveTables did not fail as intended, or the VSchema changed. */
+export function moveTablesProblems(fault: FailedMoveTablesFault): string[] {
+  const problems: string[] = [];
+  if (fault.error === undefined) problems.push('MoveTables create did not fail: the fault injected nothing');
+  else if (!/time.?zone/i.test(fault.error)) problems.push(`MoveTables create failed, but not on the time-zone check (${INVALID_TIME_ZONE}): ${fault.error}`);
+  if (fault.changed()) {
+    problems.push(
+      `the failed MoveTables changed the stored VSchema of ${SHARDED_KEYSPACE}: before ${shape(fault.before)}, after ${shape(fault.after)} ` +
+        '(Vitess issue 19115, from PR 17401; affected 22.0.0-22.0.2 and 23.0.0, fixed by PR 19114)',
+    );
+  }
+  return problems;
+}
