@@ -287,10 +287,13 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     result.vtgateErrors = Object.fromEntries(vtgateSeries.map((l) => [l.code, timeline.series('vtgate', 'errors_by_code', l).at(-1)?.[1] ?? 0]));
 
     phase('verify');
+    // Nothing may write while rows are compared (the staleness probe inserts heartbeats).
+    await probes.stop();
     result.ledger = await verifyLedger(cluster, ledger, INBOX_TABLES);
     if (result.ledger.verdict === 'fail') {
       result.problems.push(
-        `ledger: ${result.ledger.lost.length} acknowledged writes lost, ${result.ledger.duplicated.length} duplicated, ${result.ledger.altered.length} altered, ${result.ledger.misplaced.length} on the wrong shard`,
+        `ledger: ${result.ledger.lost.length} acknowledged writes lost, ${result.ledger.duplicated.length} duplicated, ${result.ledger.altered.length} altered, ` +
+          `${result.ledger.misplaced.length} on the wrong shard, ${result.ledger.vtgateMismatch.length} rows differing between vtgate and the shards`,
       );
     }
     result.verdict = result.ledger.verdict === 'unknown' ? 'unknown' : result.problems.length ? 'fail' : 'pass';
@@ -306,7 +309,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     detectors?.stop();
     await probes?.stop();
     await app?.stop();
-    result.reportFile = await writeJsonReport(cluster.runId, {
+    result.reportFile = await writeJsonReport(cluster.runId, exp.name, {
       result,
       experiment: { name: exp.name, title: exp.title, fault: { name: exp.fault.name, description: exp.fault.description }, incident: exp.incident },
       versions: { vitess: cluster.vitess, database: cluster.database },
