@@ -28,7 +28,10 @@ pkgs=()
 for b in "${binaries[@]}"; do pkgs+=("./go/cmd/$b"); done
 echo "building ${binaries[*]} from $dir"
 # Built inside the module's own directory so its go.mod and go.sum pin every dependency.
-(cd "$dir" && go build -trimpath -ldflags '-s -w' -o "$out/" "${pkgs[@]}")
+# -tags goexperiment.swissmap: releases up to 23.0.0 refuse to compile unless Go reports
+# swiss maps as an experiment (go/hack/ensure_swiss_map.go); Go 1.26 has them always and no
+# longer sets the tag. Later releases relaxed the guard with `&& !go1.26`; the tag does the same.
+(cd "$dir" && go build -trimpath -tags goexperiment.swissmap -ldflags '-s -w' -o "$out/" "${pkgs[@]}")
 for b in "${binaries[@]}"; do test -x "$out/$b" || { echo "build did not produce $b" >&2; exit 1; }; done
 cp "$dir/config/init_db.sql" "$out/init_db.sql"  # the tablet image extends this version's own init SQL
 echo "built into $out"

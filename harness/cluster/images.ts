@@ -179,14 +179,18 @@ async function ensureBase(steps: Steps): Promise<string> {
   return built.id;
 }
 
-async function ensureBinaries(steps: Steps, vitess: VitessVersion): Promise<string> {
+/** Binaries are current when all exist and were built by this version of the build script. */
+async function ensureBinaries(steps: Steps, vitess: VitessVersion, scriptHash: string): Promise<string> {
   const dir = binaryDir(vitess);
+  const stamp = join(dir, '.recipe');
   const wanted = [...ALL_BINARIES, 'init_db.sql'].map((b) => join(dir, b));
-  if (wanted.every((f) => existsSync(f))) return dir;
+  const current = existsSync(stamp) && (await fs.readFile(stamp, 'utf8')) === scriptHash;
+  if (current && wanted.every((f) => existsSync(f))) return dir;
   const log = logPathFor(`vitess-binaries-${vitess.module}`);
   await steps.step(`Vitess ${vitess.release} binaries (go build of vitess.io/vitess@${vitess.module})`, log, () =>
     runLogged(`building Vitess ${vitess.release}`, join(DOCKER_DIR, 'build-vitess.sh'), [vitess.module, dir], log),
   );
+  await fs.writeFile(stamp, scriptHash);
   return dir;
 }
 
@@ -200,6 +204,7 @@ export async function ensureImages(options: ImageOptions): Promise<ImageSet> {
   const tags = imageTags(vitess, database);
 
   const baseId = await ensureBase(steps);
+  const buildScript = await recipeHash([join(DOCKER_DIR, 'build-vitess.sh')]);
   const [dbId, , bins] = await Promise.all([
     dockerBuild(
       steps,
@@ -210,9 +215,9 @@ export async function ensureImages(options: ImageOptions): Promise<ImageSet> {
       async () => undefined,
     ),
     dockerBuild(steps, tags.etcd, 'etcd.Dockerfile', await recipeHash([join(RECIPES, 'etcd.Dockerfile')], baseId), { BASE_IMAGE: baseId }, async () => undefined),
-    ensureBinaries(steps, vitess),
+    ensureBinaries(steps, vitess, buildScript),
   ]);
-  const binaryStamp = `${vitess.module}:${await recipeHash([join(DOCKER_DIR, 'build-vitess.sh')])}`;
+  const binaryStamp = `${vitess.module}:${buildScript}`;
   await Promise.all([
     dockerBuild(
       steps,
