@@ -10,6 +10,7 @@ import { DockerCluster } from '../harness/cluster/docker-cluster';
 import { defaultTopology, withShardedTable } from '../harness/cluster/default-topology';
 import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
 import { waitFor } from '../harness/cluster/readiness';
+import { applyVSchema, getVSchema } from '../harness/cluster/vschema';
 import { REPORTS_DIR } from '../harness/paths';
 import { resolveSettings } from '../harness/settings';
 
@@ -101,9 +102,9 @@ async function runChecks(c: Cluster): Promise<void> {
 
   await check('MoveTables', async () => {
     for (let i = 1; i <= 100; i++) await pool.execute('INSERT INTO commerce.corder (order_id, sku) VALUES (?, ?)', [i, `sku${i}`]);
-    const vschema = await c.vtctld.json<{ tables?: Record<string, unknown> }>(['GetVSchema', 'customer']);
+    const vschema = await getVSchema<{ tables?: Record<string, unknown> }>(c, 'customer');
     vschema.tables = { ...vschema.tables, corder: { column_vindexes: [{ column: 'order_id', name: 'hash' }] } };
-    await c.vtctld.run(['ApplyVSchema', '--vschema', JSON.stringify(vschema), 'customer']);
+    await applyVSchema(c, 'customer', vschema);
     const mt = ['MoveTables', '--workflow', 'commerce2customer', '--target-keyspace', 'customer'];
     await c.vtctld.run([...mt, 'create', '--source-keyspace', 'commerce', '--tables', 'corder']);
     await waitFor({

@@ -18,8 +18,9 @@
 //   | 23.0.2, 23.0.3, 23.0.5  | fixed             |
 //   | 24.0.0 - 24.0.3         | fixed             |
 // With MySQL 9.7 only 23+ runs, so 23.0.0 is the affected release this harness can show.
-import type { Experiment, ExperimentContext, IncidentStep } from '../harness/experiment/experiment';
-import { applyVSchema, EmptyVSchemaFault } from '../harness/faults/vschema';
+import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison, IncidentStep } from '../harness/experiment/experiment';
+import { EmptyVSchemaFault } from '../harness/faults/vschema';
+import { restoreVSchema } from '../harness/observe/vschema-store';
 import { heartbeatAnomaly, vschemaDrift } from '../harness/observe/detectors';
 import { SEQUENCE_KEYSPACE, SHARDED_KEYSPACE } from '../harness/cluster/default-topology';
 import type { Topology } from '../harness/cluster/topology';
@@ -52,12 +53,51 @@ export const DORMANT_MS = 8000;
 /** Releases whose failed MoveTables wipes a sharded target's VSchema (see the table above). */
 export const AFFECTED_BY_19115: readonly string[] = ['22.0.0', '22.0.1', '22.0.2', '23.0.0'];
 
-/** Remediation: re-apply the VSchema the harness snapshotted at steady state. */
+/** Remediation: re-apply the last known-good VSchema from the snapshot store (taken at steady state). */
 export async function restoreSnapshot(ctx: ExperimentContext): Promise<void> {
-  const good = ctx.vschemaSnapshot.get(SHARDED_KEYSPACE);
-  if (good === undefined) throw new Error(`no steady-state VSchema snapshot of ${SHARDED_KEYSPACE}`);
-  await applyVSchema(ctx.cluster, SHARDED_KEYSPACE, good);
-  ctx.timeline.event('remediation', 'vschema snapshot re-applied', { keyspace: SHARDED_KEYSPACE });
+  const good = await ctx.vschemaStore.lastKnownGood(SHARDED_KEYSPACE);
+  if (!good) throw new Error(`no steady-state VSchema snapshot of ${SHARDED_KEYSPACE} in ${ctx.vschemaStore.dir}`);
+  await restoreVSchema(ctx.cluster, good);
+  ctx.timeline.event('remediation', 'vschema snapshot re-applied', { keyspace: SHARDED_KEYSPACE, snapshot: good.file, takenAt: good.takenAt });
+}
+
+const s = (x: number | undefined | null) => (x === undefined || x === null ? 'not measured' : `${x.toFixed(2)} s`);
+function at(r: ExperimentResult, kind: string, name: string): number | undefined {
+  const e = r.events.find((x) => x.kind === kind && x.name === name);
+  return e && r.timings.injectAt !== undefined ? (e.t - r.timings.injectAt) / 1000 : undefined;
+}
+const failedRequests = (r: ExperimentResult) => Object.values(r.clientErrors?.byCode ?? {}).reduce((a, b) => a + b, 0);
+
+/** The incident's dormancy, alarm delay and outage beside this run's. */
+function compare(kind: 'direct' | 'latent'): (r: ExperimentResult) => IncidentComparison[] {
+  return (r) => {
+    const propagated = at(r, 'fault', 'vschema-propagated');
+    const drift = r.timings.detectionSeconds['vschema-drift'];
+    const heartbeat = r.timings.detectionSeconds['heartbeat-anomaly'];
+    const outage = r.timings.outageSeconds;
+    const wentDown = heartbeat !== null && heartbeat !== undefined;
+    return [
+      {
+        what: 'dormancy (empty VSchema stored, not yet served)',
+        incident: '~12.9 h (stored 9 Jan 19:29, propagated 10 Jan 08:23 by a backup\'s reconciliation)',
+        measured: kind === 'direct' ? 'none: applied and served at once' : `${s(propagated)} (stored, then RebuildVSchemaGraph)`,
+      },
+      {
+        what: 'alarm delay',
+        incident: '2 min after propagation (Inbox Heartbeat Anomaly); nothing watched the stored VSchema',
+        measured:
+          kind === 'direct'
+            ? `VSchema drift ${s(drift)} after injection; heartbeat anomaly ${wentDown ? s(heartbeat) : 'never (restored first)'}`
+            : `VSchema drift ${s(drift)} after it was stored, ${s(propagated !== undefined && drift !== null && drift !== undefined ? propagated - drift : undefined)} before it would serve; ` +
+              `heartbeat anomaly ${wentDown && propagated !== undefined ? `${s(heartbeat! - propagated)} after propagation` : 'never'}`,
+      },
+      {
+        what: 'outage',
+        incident: '13 min of total outage, ended by re-applying a VSchema snapshot by hand',
+        measured: `${wentDown || kind === 'direct' ? '' : 'none: '}longest stretch without a successful request ${s(outage)}; ${failedRequests(r)} requests failed; snapshot re-applied automatically ${s(r.timings.remediationSeconds)} after injection, recovered ${s(r.timings.recoverySeconds)} later`,
+      },
+    ];
+  };
 }
 
 const common = {
@@ -74,6 +114,7 @@ export function direct(broken = false): Experiment {
     name: broken ? 'empty-vschema-direct-broken-fault' : 'empty-vschema-direct',
     title: 'Empty VSchema applied to the sharded keyspace, restored from snapshot on detection',
     fault: new EmptyVSchemaFault({ keyspace: SHARDED_KEYSPACE, broken }),
+    compare: compare('direct'),
     primaryDetector: 'vschema-drift',
     remediate: { onAlarm: ['vschema-drift', 'heartbeat-anomaly'], action: restoreSnapshot },
     // A broken fault raises no alarm: give up waiting quickly, the run must fail.
@@ -96,6 +137,7 @@ export function latent(guarded: boolean): Experiment {
       ? 'Dormant empty VSchema caught by the drift guard before it propagates'
       : 'Dormant empty VSchema propagates; nothing acts until the outage',
     fault,
+    compare: compare('latent'),
     primaryDetector: guarded ? 'vschema-drift' : 'heartbeat-anomaly',
     remediate: { onAlarm: guarded ? 'vschema-drift' : 'heartbeat-anomaly', action: restoreSnapshot },
     detectTimeoutSeconds: 60,
@@ -139,6 +181,13 @@ export function realBug(broken = false): { experiment: Experiment; fault: Failed
       detectors: ({ baseline }) => [heartbeatAnomaly(baseline)],
       primaryDetector: null,
       fault,
+      compare: () => [
+        {
+          what: 'a failed MoveTables into a sharded keyspace',
+          incident: 'on Vitess 22 (9 Jan 19:29) it stored an empty VSchema for the target keyspace',
+          measured: fault.error === undefined ? 'MoveTables did not fail' : `MoveTables failed (${fault.error.includes('time_zone') || /time zone/i.test(fault.error) ? 'time-zone check' : 'other error'}); stored VSchema ${fault.changed() ? 'WIPED' : 'unchanged'}`,
+        },
+      ],
       // Observe for a few seconds under load, then clean up (the heal restores anything wiped).
       remediate: { afterMs: 3000 },
     },

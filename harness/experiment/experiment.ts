@@ -19,6 +19,9 @@ import {
   VtgateErrorsProbe,
 } from '../observe/probes';
 import { Timeline, TimelineEvent } from '../observe/timeline';
+import { VSchemaStore } from '../observe/vschema-store';
+import { join } from 'node:path';
+import { runDir } from '../paths';
 import { writeJsonReport } from '../report/json';
 import type { AppOptions } from '../workload/app';
 import { AppProcess } from '../workload/app-process';
@@ -39,6 +42,8 @@ export interface ExperimentContext extends FaultContext {
   ledger: Ledger;
   load: Load;
   vschema: VSchemaProbe;
+  /** Every keyspace's VSchema with a timestamp, at steady state and on every change seen. */
+  vschemaStore: VSchemaStore;
   /** Each keyspace's VSchema as stored at steady state: the known-good snapshot. */
   vschemaSnapshot: Map<string, unknown>;
   /** Steady-state heartbeat (successful writes per second), known once steady state is reached. */
@@ -50,10 +55,19 @@ export type Remediation =
   | { onAlarm: string | string[]; action?: (ctx: ExperimentContext) => Promise<void> }
   | { afterMs: number; action?: (ctx: ExperimentContext) => Promise<void> };
 
+/** One figure of the incident beside the same figure measured in the run. */
+export interface IncidentComparison {
+  what: string;
+  incident: string;
+  measured: string;
+}
+
 export interface Experiment {
   name: string;
   title: string;
   incident?: { file: string; timeline: IncidentStep[] };
+  /** The incident's figures (dormancy, alarm delay, outage...) beside the measured ones. */
+  compare?: (result: ExperimentResult) => IncidentComparison[];
   topology?: () => Topology;
   app?: Partial<Omit<AppOptions, 'vtgate'>>;
   load?: Partial<Omit<LoadOptions, 'url' | 'timeline' | 'ledger'>>;
@@ -121,6 +135,7 @@ export interface ExperimentResult {
   ledger?: LedgerVerdict;
   /** Every event of the run (phases, faults, alarms, remediation), on the timeline clock. */
   events: TimelineEvent[];
+  incidentComparison?: IncidentComparison[];
   reportFile?: string;
   bringUpSeconds?: number;
 }
@@ -166,8 +181,9 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     const ledger = new Ledger();
     load = new Load({ url: app.url, timeline, ledger, rate, durationSeconds: 600, timeoutSeconds: 15, ...exp.load });
     let baselineValue: number | undefined;
-    const vschema = new VSchemaProbe(cluster);
-    ctx = { cluster, timeline, app, ledger, load, vschema, vschemaSnapshot: new Map(), baseline: () => baselineValue };
+    const vschemaStore = new VSchemaStore(join(runDir(cluster.runId), 'vschema', exp.name));
+    const vschema = new VSchemaProbe(cluster, 1000, vschemaStore);
+    ctx = { cluster, timeline, app, ledger, load, vschema, vschemaStore, vschemaSnapshot: new Map(), baseline: () => baselineValue };
     const appRef = app;
     const standard: Probe[] = [new HeartbeatProbe(() => appRef.counters())];
     if (!options.minimalProbes) {
@@ -302,6 +318,11 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     result.verdict = 'fail';
   } finally {
     result.events = [...timeline.events()];
+    try {
+      result.incidentComparison = exp.compare?.(result);
+    } catch (e) {
+      result.problems.push(`incident comparison: ${(e as Error).message}`);
+    }
     if (live) clearInterval(live);
     if (ctx) await exp.fault.heal(ctx).catch((e: Error) => result.problems.push(`heal: ${e.message}`));
     exp.fault.dispose?.();

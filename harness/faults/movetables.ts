@@ -6,7 +6,7 @@
 import type { Cluster } from '../cluster/cluster';
 import type { VSchemaTable } from '../cluster/topology';
 import type { Fault, FaultContext } from './fault';
-import { applyVSchema } from './vschema';
+import { applyVSchema, getVSchema } from '../cluster/vschema';
 
 export interface FailedMoveTablesOptions {
   sourceKeyspace: string;
@@ -45,10 +45,10 @@ export class FailedMoveTablesFault implements Fault {
   async inject(ctx: FaultContext): Promise<void> {
     const { cluster, timeline } = ctx;
     const vtctld = cluster.vtctld;
-    this.original = await vtctld.json<{ tables?: Record<string, unknown> }>(['GetVSchema', this.o.targetKeyspace]);
+    this.original = await getVSchema(cluster, this.o.targetKeyspace);
     const prepared = this.original as { tables?: Record<string, unknown> };
     await applyVSchema(cluster, this.o.targetKeyspace, { ...prepared, tables: { ...prepared.tables, [this.o.table]: this.o.targetTable } });
-    this.before = await vtctld.json<unknown>(['GetVSchema', this.o.targetKeyspace]);
+    this.before = await getVSchema(cluster, this.o.targetKeyspace);
     timeline.event('note', 'target VSchema prepared', { keyspace: this.o.targetKeyspace, table: this.o.table });
     const args = ['MoveTables', '--workflow', this.workflow, '--target-keyspace', this.o.targetKeyspace, 'create', '--source-keyspace', this.o.sourceKeyspace, '--tables', this.o.table, '--auto-start=false'];
     if (!this.o.broken) args.push('--source-time-zone', INVALID_TIME_ZONE);
@@ -57,7 +57,7 @@ export class FailedMoveTablesFault implements Fault {
     } catch (e) {
       this.error = (e as Error).message;
     }
-    this.after = await vtctld.json<unknown>(['GetVSchema', this.o.targetKeyspace]);
+    this.after = await getVSchema(cluster, this.o.targetKeyspace);
     timeline.event('fault', this.name, { workflow: this.workflow, failed: this.error !== undefined, error: this.error?.slice(0, 400) });
   }
 
@@ -70,7 +70,7 @@ export class FailedMoveTablesFault implements Fault {
   async heal(ctx: FaultContext): Promise<void> {
     if (this.original === undefined) return;
     await removeWorkflow(ctx.cluster, this.o.targetKeyspace, this.workflow);
-    const now = await ctx.cluster.vtctld.json<unknown>(['GetVSchema', this.o.targetKeyspace]);
+    const now = await getVSchema(ctx.cluster, this.o.targetKeyspace);
     if (JSON.stringify(now) !== JSON.stringify(this.original)) await applyVSchema(ctx.cluster, this.o.targetKeyspace, this.original);
     this.original = undefined;
   }

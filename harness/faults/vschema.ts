@@ -1,7 +1,7 @@
 // The empty-VSchema fault (incident 2026-01-10): an empty VSchema stored for a keyspace,
 // either applied at once (vtgates drop every route) or stored without rebuilding the serving
 // graph, dormant until a later rebuild propagates it, as the incident's reconciliation did.
-import type { Cluster } from '../cluster/cluster';
+import { applyVSchema, getVSchema } from '../cluster/vschema';
 import type { Fault, FaultContext } from './fault';
 
 export interface EmptyVSchemaOptions {
@@ -12,10 +12,6 @@ export interface EmptyVSchemaOptions {
   propagateAfterMs?: number;
   /** For proving the experiment fails when the fault does nothing. */
   broken?: boolean;
-}
-
-export async function applyVSchema(cluster: Cluster, keyspace: string, vschema: unknown, skipRebuild = false): Promise<void> {
-  await cluster.vtctld.run(['ApplyVSchema', ...(skipRebuild ? ['--skip-rebuild'] : []), '--vschema', JSON.stringify(vschema), keyspace]);
 }
 
 export class EmptyVSchemaFault implements Fault {
@@ -34,7 +30,7 @@ export class EmptyVSchemaFault implements Fault {
   }
 
   async inject(ctx: FaultContext): Promise<void> {
-    this.saved = await ctx.cluster.vtctld.json<unknown>(['GetVSchema', this.o.keyspace]);
+    this.saved = await getVSchema(ctx.cluster, this.o.keyspace);
     if (!this.o.broken) await applyVSchema(ctx.cluster, this.o.keyspace, {}, this.o.skipRebuild);
     ctx.timeline.event('fault', this.name, { keyspace: this.o.keyspace, skipRebuild: Boolean(this.o.skipRebuild), broken: Boolean(this.o.broken) });
     if (this.o.propagateAfterMs !== undefined) {
@@ -58,7 +54,7 @@ export class EmptyVSchemaFault implements Fault {
   /** Puts back the VSchema found before injection (the safety net; remediation restores the steady-state snapshot). */
   async heal(ctx: FaultContext): Promise<void> {
     if (this.saved === undefined) return;
-    const current = await ctx.cluster.vtctld.json<unknown>(['GetVSchema', this.o.keyspace]);
+    const current = await getVSchema(ctx.cluster, this.o.keyspace);
     if (JSON.stringify(current) !== JSON.stringify(this.saved)) await applyVSchema(ctx.cluster, this.o.keyspace, this.saved);
   }
 

@@ -3,7 +3,9 @@
 // never take the run down, and "could not read" is itself a signal.
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Cluster } from '../cluster/cluster';
+import { getVSchema } from '../cluster/vschema';
 import type { Timeline } from './timeline';
+import type { VSchemaStore } from './vschema-store';
 
 export interface Probe {
   readonly name: string;
@@ -151,9 +153,13 @@ export function servedShape(ks: { sharded?: boolean; tables?: Record<string, { t
 export class VSchemaProbe implements Probe {
   readonly name = 'vschema';
   private snapshot?: { stored: Map<string, string>; served: Map<string, string> };
+  /** The stored VSchemas last seen, to save each change once. */
+  private lastSeen = new Map<string, string>();
   constructor(
     private readonly cluster: Cluster,
     readonly periodMs = 1000,
+    /** Where snapshots go: at steady state and on every change seen. */
+    readonly store?: VSchemaStore,
   ) {}
 
   private async read(): Promise<{ stored: Map<string, string>; served: Map<string, string>; raw: Map<string, unknown> }> {
@@ -164,7 +170,7 @@ export class VSchemaProbe implements Probe {
     const served = new Map<string, string>();
     const raw = new Map<string, unknown>();
     for (const ks of this.cluster.topology.keyspaces) {
-      const v = await this.cluster.vtctld.json<unknown>(['GetVSchema', ks.name]);
+      const v = await getVSchema(this.cluster, ks.name);
       raw.set(ks.name, v);
       stored.set(ks.name, canonical(v));
       served.set(ks.name, servedShape(servedAll.keyspaces?.[ks.name]));
@@ -176,6 +182,8 @@ export class VSchemaProbe implements Probe {
   async takeSnapshot(): Promise<Map<string, unknown>> {
     const r = await this.read();
     this.snapshot = { stored: r.stored, served: r.served };
+    this.lastSeen = new Map(r.stored);
+    for (const [ks, v] of r.raw) await this.store?.save(ks, v, 'steady-state');
     return r.raw;
   }
 
@@ -183,6 +191,12 @@ export class VSchemaProbe implements Probe {
     if (!this.snapshot) return;
     const now = await this.read();
     const t = tl.now();
+    for (const [ks, v] of now.stored) {
+      if (this.lastSeen.get(ks) === v) continue;
+      this.lastSeen.set(ks, v);
+      const saved = await this.store?.save(ks, now.raw.get(ks), 'change');
+      tl.event('note', 'vschema changed', { keyspace: ks, ...(saved ? { snapshot: saved.file } : {}) }, t);
+    }
     for (const [ks, good] of this.snapshot.stored) {
       tl.sample(this.name, 'drift', now.stored.get(ks) === good ? 0 : 1, { keyspace: ks, source: 'stored' }, t);
       tl.sample(this.name, 'drift', now.served.get(ks) === this.snapshot.served.get(ks) ? 0 : 1, { keyspace: ks, source: 'served' }, t);

@@ -1,0 +1,11 @@
+// Reading and applying a keyspace's VSchema through vtctld.
+import type { Cluster } from './cluster';
+
+export function getVSchema<T = unknown>(cluster: Cluster, keyspace: string): Promise<T> {
+  return cluster.vtctld.json<T>(['GetVSchema', keyspace]);
+}
+
+/** ApplyVSchema; with skipRebuild it is stored in topology only and vtgates keep serving the old one. */
+export async function applyVSchema(cluster: Cluster, keyspace: string, vschema: unknown, skipRebuild = false): Promise<void> {
+  await cluster.vtctld.run(['ApplyVSchema', ...(skipRebuild ? ['--skip-rebuild'] : []), '--vschema', JSON.stringify(vschema), keyspace]);
+}
