@@ -7,16 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerCluster } from '../harness/cluster/docker-cluster';
 import { runExperiment } from '../harness/experiment/experiment';
-import {
-  ContainerStatsProbe,
-  HeartbeatProbe,
-  ProbeRunner,
-  ReplicationLagProbe,
-  SequenceHeadroomProbe,
-  StalenessProbe,
-  VSchemaProbe,
-  VtgateErrorsProbe,
-} from '../harness/observe/probes';
+import { ProbeRunner, standardProbes } from '../harness/observe/probes';
 import { Timeline } from '../harness/observe/timeline';
 import { REPORTS_DIR } from '../harness/paths';
 import { AppProcess } from '../harness/workload/app-process';
@@ -45,17 +36,7 @@ async function main(): Promise<void> {
   try {
     const step = async (rate: number, probes: boolean): Promise<Step> => {
       const timeline = new Timeline();
-      const runner = probes
-        ? new ProbeRunner(timeline, [
-            new HeartbeatProbe(() => app.counters()),
-            new ReplicationLagProbe(cluster),
-            new StalenessProbe(cluster.vtgatePool({ connectionLimit: 2, database: 'customer' }), cluster.vtgatePool({ connectionLimit: 2, database: 'customer@replica' })),
-            new VSchemaProbe(cluster),
-            new SequenceHeadroomProbe(cluster),
-            new VtgateErrorsProbe(cluster),
-            new ContainerStatsProbe(cluster),
-          ])
-        : undefined;
+      const runner = probes ? new ProbeRunner(timeline, standardProbes(cluster, () => app.counters())) : undefined;
       runner?.start();
       const load = new Load({ url: app.url, timeline, ledger: new Ledger(), rate, durationSeconds: STEP_SECONDS, connections: Math.max(16, Math.ceil(rate / 10)) });
       load.start();

@@ -7,17 +7,7 @@ import { waitFor } from '../cluster/readiness';
 import type { Topology } from '../cluster/topology';
 import type { Fault, FaultContext } from '../faults/fault';
 import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../observe/detectors';
-import {
-  ContainerStatsProbe,
-  HeartbeatProbe,
-  Probe,
-  ProbeRunner,
-  ReplicationLagProbe,
-  SequenceHeadroomProbe,
-  StalenessProbe,
-  VSchemaProbe,
-  VtgateErrorsProbe,
-} from '../observe/probes';
+import { HeartbeatProbe, Probe, ProbeRunner, standardProbes, VSchemaProbe } from '../observe/probes';
 import { Timeline, TimelineEvent } from '../observe/timeline';
 import { VSchemaStore } from '../observe/vschema-store';
 import { join } from 'node:path';
@@ -185,19 +175,8 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     const vschema = new VSchemaProbe(cluster, 1000, vschemaStore);
     ctx = { cluster, timeline, app, ledger, load, vschema, vschemaStore, vschemaSnapshot: new Map(), baseline: () => baselineValue };
     const appRef = app;
-    const standard: Probe[] = [new HeartbeatProbe(() => appRef.counters())];
-    if (!options.minimalProbes) {
-      const replicaPool = cluster.vtgatePool({ connectionLimit: 2, database: 'customer@replica' });
-      const primaryPool = cluster.vtgatePool({ connectionLimit: 2, database: 'customer' });
-      standard.push(
-        new ReplicationLagProbe(cluster),
-        new StalenessProbe(primaryPool, replicaPool),
-        vschema,
-        new SequenceHeadroomProbe(cluster),
-        new VtgateErrorsProbe(cluster),
-        new ContainerStatsProbe(cluster),
-      );
-    }
+    const counters = () => appRef.counters();
+    const standard: Probe[] = options.minimalProbes ? [new HeartbeatProbe(counters)] : standardProbes(cluster, counters, vschema);
     probes = new ProbeRunner(timeline, [...standard, ...(exp.probes?.(ctx) ?? [])]);
     const rules = exp.detectors?.({ baseline: () => baselineValue }) ?? [heartbeatAnomaly(() => baselineValue), p99LatencyHigh()];
     detectors = new DetectorRunner(timeline, rules);

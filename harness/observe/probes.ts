@@ -337,3 +337,19 @@ export class ContainerStatsProbe implements Probe {
     );
   }
 }
+
+/**
+ * The probes every experiment runs: the heartbeat, replication lag, staleness, VSchema,
+ * sequence headroom, vtgate errors and container resources.
+ */
+export function standardProbes(cluster: Cluster, counters: () => Promise<{ writesOk: number }>, vschema: VSchemaProbe = new VSchemaProbe(cluster)): Probe[] {
+  return [
+    new HeartbeatProbe(counters),
+    new ReplicationLagProbe(cluster),
+    new StalenessProbe(cluster.vtgatePool({ connectionLimit: 2, database: 'customer' }), cluster.vtgatePool({ connectionLimit: 2, database: 'customer@replica' })),
+    vschema,
+    new SequenceHeadroomProbe(cluster),
+    new VtgateErrorsProbe(cluster),
+    new ContainerStatsProbe(cluster),
+  ];
+}
