@@ -9,6 +9,7 @@ import type { Cluster, TabletHandle } from '../harness/cluster/cluster';
 import { DockerCluster } from '../harness/cluster/docker-cluster';
 import { defaultTopology, withShardedTable } from '../harness/cluster/default-topology';
 import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
+import { runOnlineDdl } from '../harness/cluster/online-ddl';
 import { waitFor } from '../harness/cluster/readiness';
 import { applyVSchema, getVSchema } from '../harness/cluster/vschema';
 import { REPORTS_DIR } from '../harness/paths';
@@ -129,20 +130,7 @@ async function runChecks(c: Cluster): Promise<void> {
   });
 
   await check('Online DDL', async () => {
-    const out = await c.vtctld.run(['ApplySchema', '--ddl-strategy', 'vitess', '--sql', 'ALTER TABLE customer ADD COLUMN note VARCHAR(16)', 'customer']);
-    const uuid = out.trim().split('\n').pop()!.trim();
-    await waitFor({
-      what: `online DDL ${uuid} complete on both shards`,
-      timeoutMs: 180_000,
-      intervalMs: 1000,
-      check: async () => {
-        const r = await c.vtctld.json<{ migrations?: { shard: string; status: string | number; message?: string }[] }>(['OnlineDDL', 'show', '--json', 'customer', uuid]);
-        const states = (r.migrations ?? []).map((m) => `${m.shard}:${m.status}`);
-        const failed = (r.migrations ?? []).find((m) => /fail|cancel/i.test(String(m.status)));
-        if (failed) throw new Error(`migration ${uuid} ${failed.status} on ${failed.shard}: ${failed.message ?? ''}`);
-        return { ready: states.length === 2 && (r.migrations ?? []).every((m) => /complete/i.test(String(m.status))), status: states.join(', ') || 'no migrations yet' };
-      },
-    });
+    const { uuid } = await runOnlineDdl(c, 'customer', 'ALTER TABLE customer ADD COLUMN note VARCHAR(16)');
     // vtgate learns the new column from its schema tracker, a moment after the migration.
     const t0 = Date.now();
     const res = await waitFor({

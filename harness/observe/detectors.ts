@@ -88,12 +88,12 @@ export interface HeartbeatOptions {
 }
 
 /** The incident's "inbox heartbeat anomaly": successful writes per second fall well below normal. */
-export function heartbeatAnomaly(baseline: () => number | undefined, o: HeartbeatOptions = {}): ThresholdDetector {
+export function heartbeatAnomaly(baseline: () => number | undefined, o: HeartbeatOptions & { name?: string; series?: string } = {}): ThresholdDetector {
   const fraction = o.belowFraction ?? 0.5;
   return new ThresholdDetector({
-    name: 'heartbeat-anomaly',
+    name: o.name ?? 'heartbeat-anomaly',
     probe: 'heartbeat',
-    series: 'writes_per_s',
+    series: o.series ?? 'writes_per_s',
     op: 'below',
     threshold: () => {
       const b = baseline();

@@ -54,21 +54,36 @@ export class ProbeRunner {
  */
 export class HeartbeatProbe implements Probe {
   readonly name = 'heartbeat';
+  readonly periodMs: number;
   private history: { t: number; writes: number }[] = [];
+  private readonly series: string;
+  private readonly select: (c: AppCountersLike) => number;
+  private readonly windowMs: number;
+
   constructor(
-    private readonly counters: () => Promise<{ writesOk: number }>,
-    readonly periodMs = 250,
-    private readonly windowMs = 1000,
-  ) {}
+    private readonly counters: () => Promise<AppCountersLike>,
+    /** Another series (e.g. one table's writes) instead of all writes. */
+    options: { series?: string; select?: (c: AppCountersLike) => number; periodMs?: number; windowMs?: number } = {},
+  ) {
+    this.series = options.series ?? 'writes_per_s';
+    this.select = options.select ?? ((c) => c.writesOk);
+    this.periodMs = options.periodMs ?? 250;
+    this.windowMs = options.windowMs ?? 1000;
+  }
 
   async sample(tl: Timeline): Promise<void> {
-    const writes = (await this.counters()).writesOk;
+    const writes = this.select(await this.counters());
     const t = tl.now();
     this.history.push({ t, writes });
     while (this.history.length > 2 && this.history[1].t <= t - this.windowMs) this.history.shift();
     const first = this.history[0];
-    if (t > first.t) tl.sample(this.name, 'writes_per_s', ((writes - first.writes) * 1000) / (t - first.t), undefined, t);
+    if (t > first.t) tl.sample(this.name, this.series, ((writes - first.writes) * 1000) / (t - first.t), undefined, t);
   }
+}
+
+export interface AppCountersLike {
+  writesOk: number;
+  writesOkByTable?: Record<string, number>;
 }
 
 async function vars(url: string): Promise<Record<string, unknown>> {
@@ -256,15 +271,11 @@ export class SequenceHeadroomProbe implements Probe {
     return found;
   }
 
-  /** Forget what was discovered (after a column changed type). */
-  rediscover(): void {
-    this.columns = undefined;
-  }
-
   async sample(tl: Timeline): Promise<void> {
-    this.columns ??= await this.discover();
+    const columns = (this.columns ??= await this.discover());
+    let stale = false;
     const byKeyspace = new Map<string, string[]>();
-    for (const c of this.columns.values()) {
+    for (const c of columns.values()) {
       const [ks, seq] = c.sequence.includes('.') ? c.sequence.split('.') : [this.cluster.topology.keyspaces.find((k) => !k.sharded)!.name, c.sequence];
       byKeyspace.set(ks, [...(byKeyspace.get(ks) ?? []), seq]);
     }
@@ -272,12 +283,14 @@ export class SequenceHeadroomProbe implements Probe {
       const primary = await this.cluster.primaryOf(ks, this.cluster.topology.keyspaces.find((k) => k.name === ks)!.shards[0].name);
       const conn = await primary.mysql();
       try {
-        for (const [table, c] of this.columns) {
+        for (const [table, c] of columns) {
           const seq = c.sequence.split('.').pop()!;
           if (!seqs.includes(seq)) continue;
           const [rows] = await conn.query<RowDataPacket[]>(`SELECT next_id FROM ${primary.dbName}.\`${seq}\` WHERE id = 0`);
           const next = BigInt(String(rows[0]?.next_id ?? '0'));
           const left = c.max - next + 1n;
+          // Past the type's maximum: the column may have been widened since; read the types again.
+          if (left < 0n) stale = true;
           const labels = { table, column: c.column, type: c.type };
           tl.sample(this.name, 'headroom_ids', Number(left), labels);
           tl.sample(this.name, 'headroom_percent', Number((left * 1_000_000n) / c.max) / 10_000, labels);
@@ -286,6 +299,7 @@ export class SequenceHeadroomProbe implements Probe {
         await conn.end();
       }
     }
+    if (stale) this.columns = undefined;
   }
 }
 
@@ -342,7 +356,7 @@ export class ContainerStatsProbe implements Probe {
  * The probes every experiment runs: the heartbeat, replication lag, staleness, VSchema,
  * sequence headroom, vtgate errors and container resources.
  */
-export function standardProbes(cluster: Cluster, counters: () => Promise<{ writesOk: number }>, vschema: VSchemaProbe = new VSchemaProbe(cluster)): Probe[] {
+export function standardProbes(cluster: Cluster, counters: () => Promise<AppCountersLike>, vschema: VSchemaProbe = new VSchemaProbe(cluster)): Probe[] {
   return [
     new HeartbeatProbe(counters),
     new ReplicationLagProbe(cluster),

@@ -32,6 +32,12 @@ export class AppProcess {
     return (await (await fetch(`${this.url}/metrics`)).json()) as AppCounters;
   }
 
+  /** Switches writes to one table off (true) or on again (false). */
+  async killswitch(table: string, on: boolean): Promise<void> {
+    const r = await fetch(`${this.url}/admin/killswitch`, { method: 'POST', body: JSON.stringify({ table, on: String(on) }), headers: { 'content-type': 'application/json' } });
+    if (!r.ok) throw new Error(`killswitch ${table} ${on ? 'on' : 'off'}: HTTP ${r.status}`);
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));

@@ -20,6 +20,12 @@ export interface AppOptions {
 
 export interface AppCounters {
   writesOk: number;
+  /** Successful writes per table: a table's own heartbeat (e.g. Fin's event records). */
+  writesOkByTable: Record<string, number>;
+  /** Writes answered 2xx without touching the database because a killswitch was on. */
+  writesSkipped: number;
+  /** Tables whose writes are switched off. */
+  killswitches: string[];
   writesFailed: number;
   readsOk: number;
   readsFailed: number;
@@ -103,11 +109,28 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const o: Required<AppOptions> = { poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
   const db = o.poolMode === 'static' ? staticDb(o) : poolDb(o);
-  const counters: AppCounters = { writesOk: 0, writesFailed: 0, readsOk: 0, readsFailed: 0, errorsByCode: {}, errorSamples: {} };
+  const counters: AppCounters = {
+    writesOk: 0,
+    writesOkByTable: {},
+    writesSkipped: 0,
+    killswitches: [],
+    writesFailed: 0,
+    readsOk: 0,
+    readsFailed: 0,
+    errorsByCode: {},
+    errorSamples: {},
+  };
+  const killed = new Set<string>();
 
-  const write = async (res: ServerResponse, sql: string, values: unknown[]) => {
+  const write = async (res: ServerResponse, table: string, sql: string, values: unknown[]) => {
+    if (killed.has(table)) {
+      // The killswitch: the caller goes on as if the record were optional (as the incident's did).
+      counters.writesSkipped += 1;
+      return send(res, 200, { skipped: true });
+    }
     const r = await db.query<ResultSetHeader>(sql, values);
     counters.writesOk += 1;
+    counters.writesOkByTable[table] = (counters.writesOkByTable[table] ?? 0) + 1;
     send(res, 201, { id: String(r.insertId) });
   };
   /** `one`: a single object that may not exist (404); otherwise a list, possibly empty. */
@@ -124,13 +147,22 @@ export function createApp(options: AppOptions): App {
     const handle = async () => {
       const b = isWrite ? await body(req) : {};
       if (req.method === 'POST' && parts[0] === 'conversations' && parts.length === 1) {
-        return write(res, 'INSERT INTO conversations (token, inbox_id, subject) VALUES (?, ?, ?)', [b.token, Number(b.inbox_id), b.subject]);
+        return write(res, 'conversations', 'INSERT INTO conversations (token, inbox_id, subject) VALUES (?, ?, ?)', [b.token, Number(b.inbox_id), b.subject]);
       }
       if (req.method === 'POST' && parts[0] === 'conversations' && parts[2] === 'messages') {
-        return write(res, 'INSERT INTO messages (conversation_id, token, body) VALUES (?, ?, ?)', [parts[1], b.token, b.body]);
+        return write(res, 'messages', 'INSERT INTO messages (conversation_id, token, body) VALUES (?, ?, ?)', [parts[1], b.token, b.body]);
       }
       if (req.method === 'POST' && parts[0] === 'heartbeat') {
-        return write(res, 'INSERT INTO heartbeats (token) VALUES (?)', [b.token]);
+        return write(res, 'heartbeats', 'INSERT INTO heartbeats (token) VALUES (?)', [b.token]);
+      }
+      if (req.method === 'POST' && parts[0] === 'events') {
+        return write(res, 'events', 'INSERT INTO events (token, conversation_id, kind) VALUES (?, ?, ?)', [b.token, b.conversation_id, b.kind]);
+      }
+      if (req.method === 'POST' && parts[0] === 'admin' && parts[1] === 'killswitch') {
+        if (b.on === 'true') killed.add(b.table);
+        else killed.delete(b.table);
+        counters.killswitches = [...killed];
+        return send(res, 200, { killswitches: counters.killswitches });
       }
       if (req.method === 'GET' && parts[0] === 'conversations' && parts.length === 2) {
         return read(res, 'SELECT c.id, c.subject, m.id AS message_id, m.body FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ?', [parts[1]], true);

@@ -32,6 +32,11 @@ export class Ledger {
     e.ackAt = t;
   }
 
+  /** The request turned out not to be a write (a killswitch answered it). */
+  cancel(token: string): void {
+    this.byToken.delete(token);
+  }
+
   entries(): LedgerEntry[] {
     return [...this.byToken.values()];
   }

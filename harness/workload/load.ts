@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Timeline } from '../observe/timeline';
 import type { Ledger } from './ledger';
 
-export type Operation = 'create_conversation' | 'post_message' | 'read_conversation' | 'list_inbox' | 'heartbeat';
+export type Operation = 'create_conversation' | 'post_message' | 'read_conversation' | 'list_inbox' | 'heartbeat' | 'create_event';
 
 export const DEFAULT_MIX: Record<Operation, number> = {
   create_conversation: 15,
@@ -14,7 +14,18 @@ export const DEFAULT_MIX: Record<Operation, number> = {
   read_conversation: 30,
   list_inbox: 10,
   heartbeat: 15,
+  // Event records (an INT-keyed table) exist only in the sequence-exhaustion experiment.
+  create_event: 0,
 };
+
+/** A request the app did not answer with 2xx: what the client was told. */
+export interface FailureDetail {
+  t: number;
+  op: Operation;
+  status: number;
+  code?: string;
+  message?: string;
+}
 
 export interface LoadOptions {
   url: string;
@@ -61,6 +72,10 @@ export class Load {
   readonly failures: number[] = [];
   /** [completion time, latency ms] of every successful request. */
   readonly latencies: [number, number][] = [];
+  /** Every non-2xx answer with what the app said. */
+  readonly failureDetails: FailureDetail[] = [];
+  /** Successful completions per operation (times), e.g. to check other endpoints during a killswitch. */
+  readonly successByOp = new Map<Operation, number[]>();
   readonly totals = { ok: 0, failed: 0, timeouts: 0, writesAcked: 0 };
   private readonly conversations: string[] = [];
   private bucket = { ok: 0, failed: 0, latencies: [] as number[], acked: 0 };
@@ -113,6 +128,12 @@ export class Load {
         req = { method: 'POST', path: `/conversations/${conversation}/messages`, body: JSON.stringify({ token, body: payload.body }), headers: json };
         break;
       }
+      case 'create_event': {
+        const payload = { kind: 'fin_reply' };
+        ledger.begin(token, 'events', payload, now);
+        req = { method: 'POST', path: '/events', body: JSON.stringify({ token, conversation_id: this.conversations.at(-1) ?? null, ...payload }), headers: json };
+        break;
+      }
       case 'heartbeat':
         ledger.begin(token, 'heartbeats', {}, now);
         req = { method: 'POST', path: '/heartbeat', body: JSON.stringify({ token }), headers: json };
@@ -131,8 +152,28 @@ export class Load {
   private response(status: number, body: string, context: Record<string, unknown>): void {
     const p = context.pending as Pending | undefined;
     context.pending = undefined;
-    if (!p?.token || status < 200 || status >= 300) return;
-    const id = (JSON.parse(body) as { id: string }).id;
+    if (p && (status < 200 || status >= 300)) {
+      let parsed: { code?: string; error?: string } = {};
+      try {
+        parsed = JSON.parse(body) as { code?: string; error?: string };
+      } catch {
+        // not JSON: keep the status alone
+      }
+      this.failureDetails.push({ t: this.o.timeline.now(), op: p.op, status, code: parsed.code, message: parsed.error });
+      return;
+    }
+    if (!p) return;
+    const times = this.successByOp.get(p.op) ?? [];
+    times.push(this.o.timeline.now());
+    this.successByOp.set(p.op, times);
+    if (!p.token) return;
+    const answer = JSON.parse(body) as { id?: string; skipped?: boolean };
+    if (answer.skipped) {
+      // Switched off by a killswitch: not a write at all.
+      this.o.ledger.cancel(p.token);
+      return;
+    }
+    const id = answer.id as string;
     this.o.ledger.acknowledge(p.token, id, this.o.timeline.now());
     this.totals.writesAcked += 1;
     this.bucket.acked += 1;
