@@ -315,6 +315,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
           `${result.ledger.misplaced.length} on the wrong shard, ${result.ledger.vtgateMismatch.length} rows differing between vtgate and the shards`,
       );
     }
+    result.events = [...timeline.events()];
     if (exp.measure) result.measured = await exp.measure(ctx, result);
     result.verdict = result.ledger.verdict === 'unknown' ? 'unknown' : result.problems.length ? 'fail' : 'pass';
   } catch (e) {
