@@ -1,7 +1,6 @@
 // Incident 2026-01-10: an empty VSchema reaches the routing layer. Cases 1 and 2 run on one
 // cluster, one after the other, each under load with its ledger verified.
-import type { Cluster } from '../harness/cluster/cluster';
-import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { sharedCluster } from './support/shared-cluster';
 import { assertAtMost, assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { ExperimentResult, runExperiment } from '../harness/experiment/experiment';
 import { DETECT_WITHIN_SECONDS, direct, latent, moveTablesProblems, realBug, RECOVER_WITHIN_SECONDS, topology } from './empty-vschema';
@@ -16,18 +15,10 @@ function firstDetection(r: ExperimentResult): number | undefined {
 }
 
 describe('empty VSchema reaches the routing layer (incident 2026-01-10)', () => {
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    cluster = await DockerCluster.start({ topology: topology() });
-  }, 600_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 120_000);
+  const cluster = sharedCluster(topology);
 
   test('case 1, direct: clients fail, the guard detects and restores the snapshot, nothing is lost', async () => {
-    const r = await runExperiment(direct(), { cluster });
+    const r = await runExperiment(direct(), { cluster: cluster() });
     assertPassed(r);
     // What clients saw: errors from vtgate while the keyspace had no routes.
     expect(Object.values(r.clientErrors?.byCode ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -37,13 +28,13 @@ describe('empty VSchema reaches the routing layer (incident 2026-01-10)', () => 
   }, 300_000);
 
   test('a broken fault (it injects nothing) makes the experiment fail', async () => {
-    const r = await runExperiment(direct(true), { cluster });
+    const r = await runExperiment(direct(true), { cluster: cluster() });
     expect(r.verdict).toBe('fail');
     expect(r.problems.join('; ')).toMatch(/never fired|no alarm/);
   }, 300_000);
 
   test('case 2, latent without the guard acting: the dormant VSchema propagates and the outage happens', async () => {
-    const r = await runExperiment(latent(false), { cluster });
+    const r = await runExperiment(latent(false), { cluster: cluster() });
     assertPassed(r);
     const drift = eventTime(r, 'alarm', 'vschema-drift');
     const propagated = eventTime(r, 'fault', 'vschema-propagated');
@@ -59,7 +50,7 @@ describe('empty VSchema reaches the routing layer (incident 2026-01-10)', () => 
   }, 300_000);
 
   test('case 2, latent with the guard restoring on drift: the propagation finds the good VSchema, no outage', async () => {
-    const r = await runExperiment(latent(true), { cluster });
+    const r = await runExperiment(latent(true), { cluster: cluster() });
     assertPassed(r);
     const drift = eventTime(r, 'alarm', 'vschema-drift');
     const restored = eventTime(r, 'remediation', 'vschema snapshot re-applied');
@@ -75,7 +66,7 @@ describe('empty VSchema reaches the routing layer (incident 2026-01-10)', () => 
 
   test('case 3, the real bug: a MoveTables into the sharded keyspace fails after creating its streams; the target VSchema survives', async () => {
     const { experiment, fault } = realBug();
-    const r = await runExperiment(experiment, { cluster });
+    const r = await runExperiment(experiment, { cluster: cluster() });
     expect(moveTablesProblems(fault)).toEqual([]);
     assertPassed(r);
     assertNoWriteLost(r);
@@ -83,7 +74,7 @@ describe('empty VSchema reaches the routing layer (incident 2026-01-10)', () => 
 
   test('case 3 with a broken fault (the MoveTables does not fail) is reported as a failure', async () => {
     const { experiment, fault } = realBug(true);
-    await runExperiment(experiment, { cluster });
+    await runExperiment(experiment, { cluster: cluster() });
     expect(moveTablesProblems(fault)).toEqual(['MoveTables create did not fail: the fault injected nothing']);
   }, 300_000);
 });

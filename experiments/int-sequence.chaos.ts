@@ -1,38 +1,29 @@
 // Incident 2026-04-14: a 32-bit key sequence runs out on every shard at once. One cluster:
 // the audit, the broken fault (must fail), the exhaustion with its remediation, the audit again.
-import type { Cluster } from '../harness/cluster/cluster';
-import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { sharedCluster } from './support/shared-cluster';
 import { assertAtMost, assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
 import { auditIntegerKeys } from '../harness/observe/integer-audit';
 import { ALL_SHARDS_WITHIN_SECONDS, DETECT_WITHIN_SECONDS, intSequence, RECOVER_WITHIN_SECONDS, topology } from './int-sequence';
 
 describe('a 32-bit key sequence runs out on every shard at once (incident 2026-04-14)', () => {
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    cluster = await DockerCluster.start({ topology: topology() });
-  }, 600_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 120_000);
+  const cluster = sharedCluster(topology);
 
   test('the audit flags the INT key fed by a sequence, and only it', async () => {
-    const audit = await auditIntegerKeys(cluster);
+    const audit = await auditIntegerKeys(cluster());
     expect(audit.filter((a) => a.flagged).map((a) => `${a.keyspace}.${a.table}.${a.column}`)).toEqual(['customer.events.id']);
     expect(audit.find((a) => a.table === 'events')?.reason).toMatch(/int key fed by sequence commerce\.events_seq/);
     expect(audit.filter((a) => !a.flagged).length).toBeGreaterThan(0);
   });
 
   test('a broken fault (the sequence is not advanced) makes the experiment fail', async () => {
-    const r = await runExperiment(intSequence(true), { cluster });
+    const r = await runExperiment(intSequence(true), { cluster: cluster() });
     expect(r.verdict).toBe('fail');
     expect(r.problems.join('; ')).toMatch(/no alarm|never fired/);
   }, 300_000);
 
   test('exhaustion: warned first, all shards fail together, detected, killswitch + Online DDL + lift recover, nothing lost', async () => {
-    const r = await runExperiment(intSequence(), { cluster });
+    const r = await runExperiment(intSequence(), { cluster: cluster() });
     assertPassed(r);
     const m = r.measured as {
       firstFailureByShardSeconds: Record<string, number>;
@@ -60,7 +51,7 @@ describe('a 32-bit key sequence runs out on every shard at once (incident 2026-0
   }, 600_000);
 
   test('after the migration the audit no longer flags events.id', async () => {
-    const events = (await auditIntegerKeys(cluster)).find((a) => a.table === 'events');
+    const events = (await auditIntegerKeys(cluster())).find((a) => a.table === 'events');
     expect(events).toMatchObject({ columnType: 'bigint', flagged: false });
   });
 });
