@@ -13,6 +13,7 @@ for label in "$@"; do changes+=(--change "LABEL $label"); done
 if ! command -v debootstrap >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing debootstrap"
+    apt-get update -q >/dev/null  # a new machine may have no package lists yet
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
   else
     echo "debootstrap is missing: install it (apt-get install debootstrap) as root" >&2; exit 2
