@@ -46,7 +46,6 @@ class DockerTablet implements TabletHandle {
   readonly shard: string;
   readonly hostname: string;
   readonly initialPrimary: boolean;
-  readonly debugUrl: string;
   readonly dbName: string;
 
   constructor(
@@ -60,8 +59,12 @@ class DockerTablet implements TabletHandle {
     this.shard = plan.shard;
     this.hostname = plan.hostname;
     this.initialPrimary = plan.initialPrimary;
-    this.debugUrl = `http://127.0.0.1:${node.hostPort(PORTS.tabletHttp)}`;
     this.dbName = `vt_${plan.keyspace}`;
+  }
+
+  /** Read each time: a restarted container is published on new host ports. */
+  get debugUrl(): string {
+    return `http://127.0.0.1:${this.node.hostPort(PORTS.tabletHttp)}`;
   }
 
   async role(): Promise<TabletRole> {
@@ -265,13 +268,23 @@ export class DockerCluster implements Cluster {
     ]);
     this.vtgateNode = vtgateNode;
     this.vtorcNode = vtorcNode;
+    // Getters: a container started again is published on new host ports.
     this.vtgate = {
       host: '127.0.0.1',
-      port: vtgateNode.hostPort(PORTS.vtgateMysql),
-      debugUrl: `http://127.0.0.1:${vtgateNode.hostPort(PORTS.vtgateHttp)}`,
+      get port() {
+        return vtgateNode.hostPort(PORTS.vtgateMysql);
+      },
+      get debugUrl() {
+        return `http://127.0.0.1:${vtgateNode.hostPort(PORTS.vtgateHttp)}`;
+      },
       node: vtgateNode,
     };
-    this.vtorc = { debugUrl: `http://127.0.0.1:${vtorcNode.hostPort(PORTS.vtorcHttp)}`, node: vtorcNode };
+    this.vtorc = {
+      get debugUrl() {
+        return `http://127.0.0.1:${vtorcNode.hostPort(PORTS.vtorcHttp)}`;
+      },
+      node: vtorcNode,
+    };
 
     stage('waiting for serving tablets, replication, routing and VTOrc');
     await Promise.all([this.waitServing(), this.waitReplicating(), this.waitRouting(), this.waitVtorc()]);

@@ -50,10 +50,16 @@ export interface NodeSpec {
 }
 
 export class DockerNode implements ClusterNode {
+  /** Container port -> host port; read again after a restart, which publishes on new host ports. */
+  private readonly ports = new Map<number, number>();
+
   private constructor(
     readonly name: string,
     readonly container: StartedTestContainer,
-  ) {}
+    exposed: number[],
+  ) {
+    for (const p of exposed) this.ports.set(p, container.getMappedPort(p));
+  }
 
   static async start(spec: NodeSpec): Promise<DockerNode> {
     const c = new LoopbackContainer(spec.image)
@@ -65,7 +71,7 @@ export class DockerNode implements ClusterNode {
       .withEnvironment(spec.env ?? {})
       .withExposedPorts(...(spec.ports ?? []));
     if (spec.command) c.withCommand(spec.command);
-    return new DockerNode(spec.name, await c.start());
+    return new DockerNode(spec.name, await c.start(), spec.ports ?? []);
   }
 
   get id(): string {
@@ -73,7 +79,9 @@ export class DockerNode implements ClusterNode {
   }
 
   hostPort(containerPort: number): number {
-    return this.container.getMappedPort(containerPort);
+    const port = this.ports.get(containerPort);
+    if (port === undefined) throw new Error(`${this.name} publishes no port ${containerPort}`);
+    return port;
   }
 
   async exec(command: string[]): Promise<{ exitCode: number; output: string }> {
@@ -94,7 +102,13 @@ export class DockerNode implements ClusterNode {
   }
 
   async start(): Promise<void> {
-    await docker().getContainer(this.id).start();
+    const c = docker().getContainer(this.id);
+    await c.start();
+    const bindings = (await c.inspect()).NetworkSettings.Ports ?? {};
+    for (const p of this.ports.keys()) {
+      const host = bindings[`${p}/tcp`]?.find((b) => b.HostIp === '127.0.0.1') ?? bindings[`${p}/tcp`]?.[0];
+      if (host) this.ports.set(p, Number(host.HostPort));
+    }
   }
 
   async running(): Promise<boolean> {

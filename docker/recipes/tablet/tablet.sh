@@ -8,13 +8,26 @@ LOG_FLAGS="--logtostderr $(cat /vt/config/log-format)"
 : "${CELL:=zone1}" "${TOPO_ADDR:=etcd:2379}" "${TABLET_TYPE:=replica}"
 printf -v dir '%s/vt_%010d' "$VTDATAROOT" "$TABLET_UID"
 printf -v alias '%s-%010d' "$CELL" "$TABLET_UID"
+restarted=false
 if [ ! -e "$dir/my.cnf" ]; then
   mysqlctl --tablet-uid "$TABLET_UID" --mysql-port 3306 $LOG_FLAGS init_config
   cp -a /vt/template/. "$dir/"
+else
+  # Started again (after a kill): the old socket file is still there, dead.
+  restarted=true
+  rm -f "$dir/mysql.sock" "$dir/mysql.sock.lock"
 fi
 mysqlctld --tablet-uid "$TABLET_UID" --mysql-port 3306 --socket-file "$VTDATAROOT/mysqlctl.sock" \
   $LOG_FLAGS --wait-time 120s > "$VTDATAROOT/mysqlctld.log" 2>&1 &
-# vttablet waits for mysqld itself (it retries its connection), so start it right away.
+# On a first start vttablet waits for mysqld's socket to appear, so it starts right away. On a
+# restart mysqld may first run crash recovery, and vttablet gives up at once on a socket that
+# refuses: wait until mysqld answers.
+if $restarted; then
+  for _ in $(seq 1 600); do
+    mysql --socket "$dir/mysql.sock" -u vt_dba -e 'SELECT 1' >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
 # shellcheck disable=SC2086
 exec vttablet --topo-implementation etcd2 --topo-global-server-address "$TOPO_ADDR" --topo-global-root /vitess/global \
   --tablet-path "$alias" --tablet-hostname "$TABLET_HOSTNAME" \
