@@ -101,7 +101,6 @@ async function runLogged(what: string, cmd: string, args: string[], log: string,
 }
 
 class Steps {
-  private readonly started = Date.now();
   constructor(private readonly progress: (line: string) => void) {}
 
   /** Runs one step with a start line, a line every 20 s while it lasts, and an end line. */
@@ -117,10 +116,6 @@ class Steps {
     } finally {
       clearInterval(ticker);
     }
-  }
-
-  total(): string {
-    return secs(this.started);
   }
 }
 

@@ -34,8 +34,6 @@ export interface ExperimentContext extends FaultContext {
   vschema: VSchemaProbe;
   /** Every keyspace's VSchema with a timestamp, at steady state and on every change seen. */
   vschemaStore: VSchemaStore;
-  /** Each keyspace's VSchema as stored at steady state: the known-good snapshot. */
-  vschemaSnapshot: Map<string, unknown>;
   /** Steady-state heartbeat (successful writes per second), known once steady state is reached. */
   baseline(): number | undefined;
   /** Steady-state mean of any series, known once steady state is reached. */
@@ -184,7 +182,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     const vschema = new VSchemaProbe(cluster, 1000, vschemaStore);
     let steadyWindow: [number, number] | undefined;
     const baselineOf = (probe: string, series: string) => (steadyWindow ? baseline(timeline.series(probe, series), ...steadyWindow) : undefined);
-    ctx = { cluster, timeline, app, ledger, load, vschema, vschemaStore, vschemaSnapshot: new Map(), baseline: () => baselineValue, baselineOf };
+    ctx = { cluster, timeline, app, ledger, load, vschema, vschemaStore, baseline: () => baselineValue, baselineOf };
     const appRef = app;
     const counters = () => appRef.counters();
     const standard: Probe[] = options.minimalProbes ? [new HeartbeatProbe(counters)] : standardProbes(cluster, counters, vschema);
@@ -220,7 +218,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     });
     result.baselineWritesPerSec = baselineValue;
     steadyWindow = [Math.max(from, timeline.now() - ss.seconds * 1000), timeline.now()];
-    ctx.vschemaSnapshot = await vschema.takeSnapshot();
+    await vschema.takeSnapshot();
 
     phase('inject');
     detectors.arm();
@@ -295,7 +293,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     }
     if (primary !== null && result.timings.detectionSeconds[primary] == null) result.problems.push(`detector ${primary} never fired`);
     // Over everything after injection: a later propagation's outage counts too.
-    const gap = longestGap(load.successEnds, injectAt, timeline.now());
+    const gap = longestGap(load.latencies.map(([t]) => t), injectAt, timeline.now());
     if (gap) result.timings.outageSeconds = round3(gap.ms);
     const errs = errorWindow(load.failures, injectAt, timeline.now());
     if (errs) result.timings.errorWindowSeconds = round3(errs.ms);

@@ -49,7 +49,3 @@ export function errorWindow(failures: number[], from: number, to: number): Gap |
   if (inside.length === 0) return undefined;
   return { start: inside[0], end: inside[inside.length - 1], ms: inside[inside.length - 1] - inside[0] };
 }
-
-export function seconds(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : Math.round(ms) / 1000;
-}

@@ -6,7 +6,7 @@
 import type { Cluster } from '../cluster/cluster';
 import type { VSchemaTable } from '../cluster/topology';
 import type { Fault, FaultContext } from './fault';
-import { applyVSchema, getVSchema } from '../cluster/vschema';
+import { applyVSchema, getVSchema, restoreVSchemaIfChanged } from '../cluster/vschema';
 
 export interface FailedMoveTablesOptions {
   sourceKeyspace: string;
@@ -70,8 +70,7 @@ export class FailedMoveTablesFault implements Fault {
   async heal(ctx: FaultContext): Promise<void> {
     if (this.original === undefined) return;
     await removeWorkflow(ctx.cluster, this.o.targetKeyspace, this.workflow);
-    const now = await getVSchema(ctx.cluster, this.o.targetKeyspace);
-    if (JSON.stringify(now) !== JSON.stringify(this.original)) await applyVSchema(ctx.cluster, this.o.targetKeyspace, this.original);
+    await restoreVSchemaIfChanged(ctx.cluster, this.o.targetKeyspace, this.original);
     this.original = undefined;
   }
 }

@@ -1,7 +1,7 @@
 // The empty-VSchema fault (incident 2026-01-10): an empty VSchema stored for a keyspace,
 // either applied at once (vtgates drop every route) or stored without rebuilding the serving
 // graph, dormant until a later rebuild propagates it, as the incident's reconciliation did.
-import { applyVSchema, getVSchema } from '../cluster/vschema';
+import { applyVSchema, getVSchema, restoreVSchemaIfChanged } from '../cluster/vschema';
 import type { Fault, FaultContext } from './fault';
 
 export interface EmptyVSchemaOptions {
@@ -54,8 +54,7 @@ export class EmptyVSchemaFault implements Fault {
   /** Puts back the VSchema found before injection (the safety net; remediation restores the steady-state snapshot). */
   async heal(ctx: FaultContext): Promise<void> {
     if (this.saved === undefined) return;
-    const current = await getVSchema(ctx.cluster, this.o.keyspace);
-    if (JSON.stringify(current) !== JSON.stringify(this.saved)) await applyVSchema(ctx.cluster, this.o.keyspace, this.saved);
+    await restoreVSchemaIfChanged(ctx.cluster, this.o.keyspace, this.saved);
   }
 
   dispose(): void {

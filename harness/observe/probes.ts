@@ -193,13 +193,12 @@ export class VSchemaProbe implements Probe {
     return { stored, served, raw };
   }
 
-  /** Takes the known-good snapshot (at steady state); returns the stored VSchemas for restore. */
-  async takeSnapshot(): Promise<Map<string, unknown>> {
+  /** Takes the known-good snapshot (at steady state), saving it to the store. */
+  async takeSnapshot(): Promise<void> {
     const r = await this.read();
     this.snapshot = { stored: r.stored, served: r.served };
     this.lastSeen = new Map(r.stored);
     for (const [ks, v] of r.raw) await this.store?.save(ks, v, 'steady-state');
-    return r.raw;
   }
 
   async sample(tl: Timeline): Promise<void> {

@@ -20,15 +20,12 @@ export interface TimelineEvent {
   data?: Record<string, unknown>;
 }
 
-export type Listener = (s: Sample) => void;
-
 export class Timeline {
   /** Wall-clock time at t = 0, to place the run in the world. */
   readonly startedAt = new Date();
   private readonly origin: number;
   private readonly sampleLog: Sample[] = [];
   private readonly eventLog: TimelineEvent[] = [];
-  private readonly listeners: Listener[] = [];
 
   constructor(clock: () => number = () => performance.now()) {
     this.clock = clock;
@@ -45,7 +42,6 @@ export class Timeline {
   sample(probe: string, name: string, value: number, labels?: Record<string, string>, t = this.now()): Sample {
     const s: Sample = labels ? { t, probe, name, value, labels } : { t, probe, name, value };
     this.sampleLog.push(s);
-    for (const l of this.listeners) l(s);
     return s;
   }
 
@@ -53,11 +49,6 @@ export class Timeline {
     const e: TimelineEvent = data ? { t, kind, name, data } : { t, kind, name };
     this.eventLog.push(e);
     return e;
-  }
-
-  onSample(listener: Listener): () => void {
-    this.listeners.push(listener);
-    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
   }
 
   samples(): readonly Sample[] {

@@ -66,11 +66,9 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export class Load {
-  /** Completion times (timeline ms) of successful requests, for outage measurement. */
-  readonly successEnds: number[] = [];
   /** Times of failed or timed-out requests. */
   readonly failures: number[] = [];
-  /** [completion time, latency ms] of every successful request. */
+  /** [completion time (timeline ms), latency ms] of every successful request: outages are gaps between them. */
   readonly latencies: [number, number][] = [];
   /** Every non-2xx answer with what the app said. */
   readonly failureDetails: FailureDetail[] = [];
@@ -250,7 +248,6 @@ export class Load {
         this.totals.ok += 1;
         this.bucket.ok += 1;
         this.bucket.latencies.push(ms);
-        this.successEnds.push(t);
         this.latencies.push([t, ms]);
       } else {
         this.totals.failed += 1;
