@@ -12,6 +12,10 @@ export interface ClusterNode {
   pause(): Promise<void>;
   unpause(): Promise<void>;
   start(): Promise<void>;
+  /** Its data is discarded at its next start, which then starts it over as a new node (tablets). */
+  markForReprovision(): Promise<void>;
+  /** Caps the node's memory (no swap); undefined lifts the cap. */
+  limitMemory(bytes: number | undefined): Promise<void>;
   running(): Promise<boolean>;
   logs(): Promise<string>;
   /** Cumulative CPU time and current memory, for the container CPU/memory probe. */
@@ -26,6 +30,8 @@ export interface TabletHandle extends TabletPlan {
   readonly debugUrl: string;
   /** Role as the topology server has it now. */
   role(): Promise<TabletRole>;
+  /** This tablet's mysqld on the host (the port changes when its node is started again). */
+  readonly mysqlEndpoint: { host: string; port: number; user: string };
   /** A direct connection to this tablet's mysqld, for verification only. */
   mysql(): Promise<Connection>;
   /** The database name Vitess gives this tablet's keyspace. */

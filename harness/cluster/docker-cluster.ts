@@ -73,11 +73,13 @@ class DockerTablet implements TabletHandle {
     return name === 'primary' || name === 'replica' || name === 'rdonly' ? name : 'unknown';
   }
 
+  get mysqlEndpoint(): { host: string; port: number; user: string } {
+    return { host: '127.0.0.1', port: this.node.hostPort(PORTS.mysql), user: VT_CHAOS_USER };
+  }
+
   mysql(): Promise<Connection> {
     return mysql.createConnection({
-      host: '127.0.0.1',
-      port: this.node.hostPort(PORTS.mysql),
-      user: VT_CHAOS_USER,
+      ...this.mysqlEndpoint,
       connectTimeout: 5000,
       supportBigNumbers: true,
       bigNumberStrings: true,

@@ -24,6 +24,9 @@ class Started implements WaitStrategy {
  * A GenericContainer whose published ports bind to 127.0.0.1 only, whatever address the
  * engine defaults to: nothing of a run is reachable from other host interfaces.
  */
+/** Docker cannot lift a memory limit back to "none" on a live container; this is far above any node's use. */
+const UNLIMITED_MEMORY = 64 * 1024 ** 3;
+
 export class LoopbackContainer extends GenericContainer {
   constructor(image: string) {
     super(image);
@@ -109,6 +112,17 @@ export class DockerNode implements ClusterNode {
       const host = bindings[`${p}/tcp`]?.find((b) => b.HostIp === '127.0.0.1') ?? bindings[`${p}/tcp`]?.[0];
       if (host) this.ports.set(p, Number(host.HostPort));
     }
+  }
+
+  async limitMemory(bytes: number | undefined): Promise<void> {
+    // Swap equal to memory: no swap to hide in, so past the limit the kernel kills.
+    const limit = bytes ?? UNLIMITED_MEMORY;
+    await docker().getContainer(this.id).update({ Memory: limit, MemorySwap: limit });
+  }
+
+  async markForReprovision(): Promise<void> {
+    // Docker copies into a stopped container too; tablet.sh acts on the file at the next start.
+    await this.container.copyContentToContainer([{ content: 'requested by vitess-chaos\n', target: '/vt/vtdataroot/reprovision' }]);
   }
 
   async running(): Promise<boolean> {

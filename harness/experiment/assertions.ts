@@ -34,3 +34,28 @@ export function assertNoWriteLost(result: ExperimentResult): void {
     );
   }
 }
+
+/** One threshold and what was measured against it, as the report shows it. */
+export interface Check {
+  what: string;
+  measured: number | null;
+  limit: number;
+  unit: string;
+  comparison: 'at-most' | 'at-least' | 'equals';
+  pass: boolean;
+}
+
+function check(what: string, measured: number | null | undefined, comparison: Check['comparison'], limit: number, unit: string): Check {
+  const m = measured === undefined || Number.isNaN(measured) ? null : measured;
+  const pass = m !== null && (comparison === 'at-most' ? m <= limit : comparison === 'at-least' ? m >= limit : m === limit);
+  return { what, measured: m, limit, unit, comparison, pass };
+}
+
+export const atMost = (what: string, measured: number | null | undefined, limit: number, unit = 's'): Check => check(what, measured, 'at-most', limit, unit);
+export const atLeast = (what: string, measured: number | null | undefined, limit: number, unit = 's'): Check => check(what, measured, 'at-least', limit, unit);
+export const equals = (what: string, measured: number | null | undefined, limit: number, unit = ''): Check => check(what, measured, 'equals', limit, unit);
+
+export function describeCheck(c: Check): string {
+  const words = { 'at-most': 'at most', 'at-least': 'at least', equals: 'exactly' }[c.comparison];
+  return `${c.what}: ${c.measured === null ? 'not measured' : `measured ${c.measured}${c.unit ? ` ${c.unit}` : ''}`}, expected ${words} ${c.limit}${c.unit ? ` ${c.unit}` : ''}`;
+}

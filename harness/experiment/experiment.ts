@@ -19,6 +19,8 @@ import { Ledger, LedgerVerdict } from '../workload/ledger';
 import { Load, LoadOptions } from '../workload/load';
 import { INBOX_TABLES, LedgerTable, withInboxSchema } from '../workload/schema';
 import { verifyLedger } from '../workload/verify';
+import { SideApp, SideAppSpec } from '../workload/side-app';
+import { Check, describeCheck } from './assertions';
 import { baseline, errorWindow, longestGap, recoveredAt } from './timings';
 
 export interface IncidentStep {
@@ -29,6 +31,7 @@ export interface IncidentStep {
 
 export interface ExperimentContext extends FaultContext {
   app: AppProcess;
+  sideApps: SideApp[];
   ledger: Ledger;
   load: Load;
   vschema: VSchemaProbe;
@@ -43,7 +46,9 @@ export interface ExperimentContext extends FaultContext {
 export type Remediation =
   /** On the first alarm of any of these detectors. */
   | { onAlarm: string | string[]; action?: (ctx: ExperimentContext) => Promise<void> }
-  | { afterMs: number; action?: (ctx: ExperimentContext) => Promise<void> };
+  | { afterMs: number; action?: (ctx: ExperimentContext) => Promise<void> }
+  /** The system heals itself (e.g. VTOrc reparents): nothing waits for an alarm, recovery counts from injection. */
+  | { automatic: string; action?: undefined };
 
 /** One figure of the incident beside the same figure measured in the run. */
 export interface IncidentComparison {
@@ -67,8 +72,8 @@ export interface Experiment {
   remediate: Remediation;
   /** `baseline`: the steady-state heartbeat; `baselineOf`: the steady-state mean of any series. */
   detectors?: (ctx: { baseline: () => number | undefined; baselineOf: (probe: string, series: string) => number | undefined }) => Detector[];
-  /** The detector whose alarm counts as "detected" (default: heartbeat-anomaly); null: none required. */
-  primaryDetector?: string | null;
+  /** The detector(s) whose alarm counts as "detected" (default: heartbeat-anomaly; a list: any of them); null: none required. */
+  primaryDetector?: string | string[] | null;
   detectTimeoutSeconds?: number;
   /** Recovered when the heartbeat is back at `fraction` (default 0.8) of baseline for `sustainMs` (2000). */
   recovery?: { fraction?: number; sustainMs?: number; timeoutSeconds?: number };
@@ -78,6 +83,10 @@ export interface Experiment {
   afterRecovery?: (ctx: ExperimentContext) => Promise<void>;
   /** Probes beside the defaults. */
   probes?: (ctx: ExperimentContext) => Probe[];
+  /** Other apps beside the main workload (other pool configurations), started with it. */
+  sideApps?: (cluster: Cluster) => SideAppSpec[] | Promise<SideAppSpec[]>;
+  /** Thresholds on the result, each recorded in result.checks; a failed one fails the run. */
+  checks?: (result: ExperimentResult) => Check[];
   /** Tables the ledger checks (default: the inbox's). */
   ledgerTables?: LedgerTable[];
   /** The experiment's own figures, computed after the run (before cleanup) into result.measured. */
@@ -133,6 +142,8 @@ export interface ExperimentResult {
   incidentComparison?: IncidentComparison[];
   /** What the experiment's own `measure` slot computed. */
   measured?: Record<string, unknown>;
+  /** Every threshold the experiment set, with the measured value. */
+  checks?: Check[];
   reportFile?: string;
   bringUpSeconds?: number;
 }
@@ -168,6 +179,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     bringUpSeconds: cluster.bringUpSeconds,
   };
   let app: AppProcess | undefined;
+  const sideApps: SideApp[] = [];
   let probes: ProbeRunner | undefined;
   let detectors: DetectorRunner | undefined;
   let load: Load | undefined;
@@ -175,6 +187,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
   let ctx: ExperimentContext | undefined;
   try {
     app = await AppProcess.start({ vtgate: { host: cluster.vtgate.host, port: cluster.vtgate.port }, ...exp.app });
+    for (const spec of (await exp.sideApps?.(cluster)) ?? []) sideApps.push(await SideApp.start(spec, timeline));
     const ledger = new Ledger();
     load = new Load({ url: app.url, timeline, ledger, rate, durationSeconds: 600, timeoutSeconds: 15, ...exp.load });
     let baselineValue: number | undefined;
@@ -182,7 +195,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     const vschema = new VSchemaProbe(cluster, 1000, vschemaStore);
     let steadyWindow: [number, number] | undefined;
     const baselineOf = (probe: string, series: string) => (steadyWindow ? baseline(timeline.series(probe, series), ...steadyWindow) : undefined);
-    ctx = { cluster, timeline, app, ledger, load, vschema, vschemaStore, baseline: () => baselineValue, baselineOf };
+    ctx = { cluster, timeline, app, sideApps, ledger, load, vschema, vschemaStore, baseline: () => baselineValue, baselineOf };
     const appRef = app;
     const counters = () => appRef.counters();
     const standard: Probe[] = options.minimalProbes ? [new HeartbeatProbe(counters)] : standardProbes(cluster, counters, vschema);
@@ -231,7 +244,9 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     const remediation = exp.remediate;
     const heal = remediation.action ?? ((c: ExperimentContext) => exp.fault.heal(c));
     let alarmed = true;
-    if ('afterMs' in remediation) {
+    if ('automatic' in remediation) {
+      // Nothing to wait for: the system remediates on its own.
+    } else if ('afterMs' in remediation) {
       const wait = injectAt + remediation.afterMs - timeline.now();
       await new Promise((r) => setTimeout(r, Math.max(0, wait)));
     } else {
@@ -252,11 +267,14 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     }
 
     if (alarmed) {
-      phase('remediate');
-      await heal(ctx);
-      const remediationAt = (timeline.firstEvent('remediation', undefined, injectAt) ?? timeline.event('remediation', exp.remediate.action ? 'remediation action' : `heal ${exp.fault.name}`)).t;
-      result.timings.remediationAt = remediationAt;
-      result.timings.remediationSeconds = round3(remediationAt - injectAt);
+      let remediationAt = injectAt;
+      if (!('automatic' in remediation)) {
+        phase('remediate');
+        await heal(ctx);
+        remediationAt = (timeline.firstEvent('remediation', undefined, injectAt) ?? timeline.event('remediation', exp.remediate.action ? 'remediation action' : `heal ${exp.fault.name}`)).t;
+        result.timings.remediationAt = remediationAt;
+        result.timings.remediationSeconds = round3(remediationAt - injectAt);
+      }
 
       phase('recover');
       // 80 %: the heartbeat is a count over 1 s of ~100 writes, whose noise alone is ~10 %; at
@@ -291,7 +309,9 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       const a = detectors.first(d.name);
       result.timings.detectionSeconds[d.name] = a ? round3(a.t - injectAt) : null;
     }
-    if (primary !== null && result.timings.detectionSeconds[primary] == null) result.problems.push(`detector ${primary} never fired`);
+    if (primary !== null && ([] as string[]).concat(primary).every((d) => result.timings.detectionSeconds[d] == null)) {
+      result.problems.push(`detector ${([] as string[]).concat(primary).join(' or ')} never fired`);
+    }
     // Over everything after injection: a later propagation's outage counts too.
     const gap = longestGap(load.latencies.map(([t]) => t), injectAt, timeline.now());
     if (gap) result.timings.outageSeconds = round3(gap.ms);
@@ -315,6 +335,10 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     }
     result.events = [...timeline.events()];
     if (exp.measure) result.measured = await exp.measure(ctx, result);
+    if (exp.checks) {
+      result.checks = exp.checks(result);
+      for (const c of result.checks.filter((x) => !x.pass)) result.problems.push(describeCheck(c));
+    }
     result.verdict = result.ledger.verdict === 'unknown' ? 'unknown' : result.problems.length ? 'fail' : 'pass';
   } catch (e) {
     result.problems.push((e as Error).message);
@@ -332,13 +356,14 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     await load?.stop().catch(() => undefined);
     detectors?.stop();
     await probes?.stop();
+    await Promise.all(sideApps.map((a) => a.stop().catch(() => undefined)));
     await app?.stop();
     result.reportFile = await writeJsonReport(cluster.runId, exp.name, {
       result,
       experiment: { name: exp.name, title: exp.title, fault: { name: exp.fault.name, description: exp.fault.description }, incident: exp.incident },
       versions: { vitess: cluster.vitess, database: cluster.database },
       topology: cluster.topology,
-      options: { load: { rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, recovery: exp.recovery, remediate: 'afterMs' in exp.remediate ? { afterMs: exp.remediate.afterMs } : { onAlarm: exp.remediate.onAlarm } },
+      options: { load: { rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, recovery: exp.recovery, remediate: 'automatic' in exp.remediate ? { automatic: exp.remediate.automatic } : 'afterMs' in exp.remediate ? { afterMs: exp.remediate.afterMs } : { onAlarm: exp.remediate.onAlarm } },
       clientErrors: result.clientErrors,
       phases,
       timeline: timeline.toJSON(),

@@ -49,3 +49,13 @@ export function errorWindow(failures: number[], from: number, to: number): Gap |
   if (inside.length === 0) return undefined;
   return { start: inside[0], end: inside[inside.length - 1], ms: inside[inside.length - 1] - inside[0] };
 }
+
+/** First time ≥ from at which the series stays at or below `ceiling` for `forMs`. */
+export function settledAt(series: [number, number][], from: number, ceiling: number, forMs: number): number | undefined {
+  return recoveredAt(
+    series.map(([t, v]) => [t, -v]),
+    from,
+    -ceiling,
+    forMs,
+  );
+}

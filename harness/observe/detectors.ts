@@ -130,6 +130,20 @@ export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number } = {})
   });
 }
 
+/** Clients' failed share of requests (over the load's 1 s window) above a fraction: an availability alarm. */
+export function errorRateHigh(o: { above?: number; forMs?: number; probe?: string } = {}): ThresholdDetector {
+  const th = o.above ?? 0.05;
+  return new ThresholdDetector({
+    name: 'error-rate',
+    probe: o.probe ?? 'load',
+    series: 'error_rate',
+    op: 'above',
+    threshold: th,
+    forMs: o.forMs ?? 500,
+    describe: (v) => `${(v * 100).toFixed(0)} % of requests failing, over ${th * 100} %`,
+  });
+}
+
 /** The VSchema stored in topology or served by vtgate differs from the last known-good snapshot. */
 export function vschemaDrift(o: { forMs?: number } = {}): ThresholdDetector {
   return new ThresholdDetector({

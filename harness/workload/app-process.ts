@@ -1,7 +1,7 @@
 // Runs the workload app in its own process on 127.0.0.1, as an application would run.
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import type { AppCounters, AppOptions } from './app';
+import type { AppCounters, AppOptions, PoolCheck } from './app';
 
 export class AppProcess {
   private constructor(
@@ -30,6 +30,11 @@ export class AppProcess {
 
   async counters(): Promise<AppCounters> {
     return (await (await fetch(`${this.url}/metrics`)).json()) as AppCounters;
+  }
+
+  /** Tries every connection of the app's pool once (without restarting the app). */
+  async poolCheck(): Promise<PoolCheck> {
+    return (await (await fetch(`${this.url}/admin/pool-check`)).json()) as PoolCheck;
   }
 
   /** Switches writes to one table off (true) or on again (false). */

@@ -2,10 +2,14 @@
 // like the incidents' apps. It answers 2xx only after the database acknowledged the write.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import mysql from 'mysql2/promise';
-import type { Connection, Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 export interface AppOptions {
+  /** Where the app's connections go: vtgate, or (the incident's set-up) one MySQL server directly. */
   vtgate: { host: string; port: number };
+  /** MySQL user and schema (vtgate: app / customer; a tablet's mysqld: its own user and database). */
+  user?: string;
+  database?: string;
   /**
    * 'pool': mysql2's pool, which drops a broken connection and opens a new one (heals).
    * 'static': a fixed set of connections opened at start and never replaced, like the
@@ -34,17 +38,35 @@ export interface AppCounters {
   errorSamples: Record<string, string>;
 }
 
+/** Every connection the app's pool would hand out, tried once. */
+export interface PoolCheck {
+  total: number;
+  usable: number;
+  /** Error code (or message) per unusable connection. */
+  failures: string[];
+}
+
 interface Db {
   query<T extends RowDataPacket[] | ResultSetHeader>(sql: string, values: unknown[]): Promise<T>;
+  /** Runs a trivial query on each of the pool's connections. */
+  check(): Promise<PoolCheck>;
   close(): Promise<void>;
+}
+
+const CHECK_SQL = 'SELECT 1 AS ok';
+
+async function tally(attempts: Promise<unknown>[]): Promise<PoolCheck> {
+  const settled = await Promise.allSettled(attempts);
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as { code?: string }).code ?? (s.reason as Error).message)] : []));
+  return { total: settled.length, usable: settled.length - failures.length, failures };
 }
 
 function poolDb(o: Required<AppOptions>): Db {
   const pool: Pool = mysql.createPool({
     host: o.vtgate.host,
     port: o.vtgate.port,
-    user: 'app',
-    database: 'customer',
+    user: o.user,
+    database: o.database,
     connectionLimit: o.poolSize,
     connectTimeout: o.connectTimeoutMs,
     enableKeepAlive: true,
@@ -56,6 +78,21 @@ function poolDb(o: Required<AppOptions>): Db {
       const [r] = await pool.query({ sql, values, timeout: o.queryTimeoutMs });
       return r as never;
     },
+    // Holds poolSize connections at once, so every slot the pool has (or would make) is tried.
+    async check() {
+      const held: PoolConnection[] = [];
+      try {
+        return await tally(
+          Array.from({ length: o.poolSize }, async () => {
+            const c = await pool.getConnection();
+            held.push(c);
+            await c.query({ sql: CHECK_SQL, timeout: o.queryTimeoutMs });
+          }),
+        );
+      } finally {
+        for (const c of held) c.release();
+      }
+    },
     close: () => pool.end(),
   };
 }
@@ -65,8 +102,8 @@ function staticDb(o: Required<AppOptions>): Db {
     mysql.createConnection({
       host: o.vtgate.host,
       port: o.vtgate.port,
-      user: 'app',
-      database: 'customer',
+      user: o.user,
+      database: o.database,
       connectTimeout: o.connectTimeoutMs,
       supportBigNumbers: true,
       bigNumberStrings: true,
@@ -81,6 +118,7 @@ function staticDb(o: Required<AppOptions>): Db {
       const [r] = await conn.query({ sql, values, timeout: o.queryTimeoutMs });
       return r as never;
     },
+    check: () => tally(conns.map(async (c) => (await c).query({ sql: CHECK_SQL, timeout: o.queryTimeoutMs }))),
     async close() {
       await Promise.all(conns.map((c) => c.then((conn) => conn.destroy(), () => undefined)));
     },
@@ -107,7 +145,7 @@ export interface App {
 }
 
 export function createApp(options: AppOptions): App {
-  const o: Required<AppOptions> = { poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
+  const o: Required<AppOptions> = { user: 'app', database: 'customer', poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
   const db = o.poolMode === 'static' ? staticDb(o) : poolDb(o);
   const counters: AppCounters = {
     writesOk: 0,
@@ -171,6 +209,7 @@ export function createApp(options: AppOptions): App {
         return read(res, 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20', [Number(parts[1])], false);
       }
       if (req.method === 'GET' && parts[0] === 'metrics') return send(res, 200, counters);
+      if (req.method === 'GET' && parts[0] === 'admin' && parts[1] === 'pool-check') return send(res, 200, await db.check());
       send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     };
     handle().catch((e: Error & { code?: string }) => {

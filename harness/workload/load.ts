@@ -51,6 +51,8 @@ export interface LoadOptions {
   lanes?: number;
   /** Live series are computed over this sliding window. */
   windowMs?: number;
+  /** Timeline probe name of the live series (a second app's load samples apart from the main one). */
+  probe?: string;
 }
 
 interface Pending {
@@ -189,13 +191,14 @@ export class Load {
     const perSec = 1000 / (this.recent.length * bucketMs);
     const sorted = this.recent.flatMap((b) => b.latencies).sort((x, y) => x - y);
     const t = timeline.now();
-    timeline.sample('load', 'ok_per_s', w.ok * perSec, undefined, t);
-    timeline.sample('load', 'errors_per_s', w.failed * perSec, undefined, t);
-    timeline.sample('load', 'error_rate', w.ok + w.failed ? w.failed / (w.ok + w.failed) : 0, undefined, t);
-    timeline.sample('load', 'acked_writes_per_s', w.acked * perSec, undefined, t);
+    const probe = this.o.probe ?? 'load';
+    timeline.sample(probe, 'ok_per_s', w.ok * perSec, undefined, t);
+    timeline.sample(probe, 'errors_per_s', w.failed * perSec, undefined, t);
+    timeline.sample(probe, 'error_rate', w.ok + w.failed ? w.failed / (w.ok + w.failed) : 0, undefined, t);
+    timeline.sample(probe, 'acked_writes_per_s', w.acked * perSec, undefined, t);
     if (sorted.length) {
-      timeline.sample('load', 'p50_ms', percentile(sorted, 50), undefined, t);
-      timeline.sample('load', 'p99_ms', percentile(sorted, 99), undefined, t);
+      timeline.sample(probe, 'p50_ms', percentile(sorted, 50), undefined, t);
+      timeline.sample(probe, 'p99_ms', percentile(sorted, 99), undefined, t);
     }
   }
 

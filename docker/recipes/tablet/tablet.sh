@@ -8,13 +8,20 @@ LOG_FLAGS="--logtostderr $(cat /vt/config/log-format)"
 : "${CELL:=zone1}" "${TOPO_ADDR:=etcd:2379}" "${TABLET_TYPE:=replica}"
 printf -v dir '%s/vt_%010d' "$VTDATAROOT" "$TABLET_UID"
 printf -v alias '%s-%010d' "$CELL" "$TABLET_UID"
-restarted=false
+wait_for_mysqld=false
+# Re-provisioned by an operator (an old primary refused for errant GTIDs): its data is discarded
+# and it starts over from the template as a new replica, catching up from the primary's binlogs.
+if [ -e "$VTDATAROOT/reprovision" ]; then
+  rm -rf "$dir" "$VTDATAROOT/reprovision"
+  # vttablet gives up at once if mysqld's socket is missing; a first start in a used container does not win that race.
+  wait_for_mysqld=true
+fi
 if [ ! -e "$dir/my.cnf" ]; then
   mysqlctl --tablet-uid "$TABLET_UID" --mysql-port 3306 $LOG_FLAGS init_config
   cp -a /vt/template/. "$dir/"
 else
   # Started again (after a kill): the old socket file is still there, dead.
-  restarted=true
+  wait_for_mysqld=true
   rm -f "$dir/mysql.sock" "$dir/mysql.sock.lock"
 fi
 mysqlctld --tablet-uid "$TABLET_UID" --mysql-port 3306 --socket-file "$VTDATAROOT/mysqlctl.sock" \
@@ -22,7 +29,7 @@ mysqlctld --tablet-uid "$TABLET_UID" --mysql-port 3306 --socket-file "$VTDATAROO
 # On a first start vttablet waits for mysqld's socket to appear, so it starts right away. On a
 # restart mysqld may first run crash recovery, and vttablet gives up at once on a socket that
 # refuses: wait until mysqld answers.
-if $restarted; then
+if $wait_for_mysqld; then
   for _ in $(seq 1 600); do
     mysql --socket "$dir/mysql.sock" -u vt_dba -e 'SELECT 1' >/dev/null 2>&1 && break
     sleep 0.2

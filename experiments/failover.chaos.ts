@@ -1,0 +1,41 @@
+// Incident 2023-11-07: a primary dies; VTOrc fails over; app pools must heal by themselves.
+// Two clusters: vtgate without buffering (every way to die, and a broken fault that must fail)
+// and with buffering (the same container kill, for the error window side by side).
+import { assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
+import { ExperimentResult, runExperiment } from '../harness/experiment/experiment';
+import { BUFFERING_FLAGS, failover, FailoverMeasures, topology } from './failover';
+import { sharedCluster } from './support/shared-cluster';
+
+const measured = (r: ExperimentResult) => r.measured as unknown as FailoverMeasures;
+const results: Record<string, ExperimentResult> = {};
+
+describe('a primary dies; VTOrc fails over; pools heal without a restart (incident 2023-11-07), vtgate buffering off', () => {
+  const cluster = sharedCluster(topology);
+
+  test('a broken fault (nothing dies) makes the experiment fail', async () => {
+    const r = await runExperiment(failover({ how: 'container', buffering: false, broken: true }), { cluster: cluster() });
+    expect(r.verdict).toBe('fail');
+    expect(r.problems.join('; ')).toMatch(/VTOrc noticed the dead primary: not measured/);
+  }, 300_000);
+
+  test.each(['container', 'mysqld', 'oom'] as const)('primary dies (%s): reparented, pools heal, other shard untouched, old primary rejoins, nothing lost', async (how) => {
+    const r = await runExperiment(failover({ how, buffering: false }), { cluster: cluster() });
+    results[`${how}-unbuffered`] = r;
+    assertPassed(r);
+    assertNoWriteLost(r);
+    if (how === 'oom') expect(measured(r).oomQuery).toMatch(/connection lost|closed|gone away/i);
+  }, 600_000);
+});
+
+describe('the same container kill with vtgate buffering on', () => {
+  const cluster = sharedCluster(topology, { flags: { vtgate: BUFFERING_FLAGS } });
+
+  test('buffering hides most of the failover from clients', async () => {
+    const r = await runExperiment(failover({ how: 'container', buffering: true }), { cluster: cluster() });
+    results['container-buffered'] = r;
+    assertPassed(r);
+    assertNoWriteLost(r);
+    const off = results['container-unbuffered'];
+    if (off) expect(measured(r).failedRequests).toBeLessThan(measured(off).failedRequests);
+  }, 600_000);
+});

@@ -1,0 +1,368 @@
+// Incident 2023-11-07: a memory-heavy query on a shard's primary led to a failover; the
+// failover worked, but the app kept erroring until a redeploy re-created its connections.
+// Here the primary of customer/-80 dies (three ways); VTOrc reparents on its own; the
+// main app (a pool that replaces broken connections, through vtgate) must heal without a
+// restart, and two other apps show what pool configuration does: the incident's (a fixed set of
+// connections, never validated or replaced) once through vtgate and once straight to the
+// primary's MySQL, as the incident's app was connected.
+import type { RowDataPacket } from 'mysql2/promise';
+import type { TabletHandle } from '../harness/cluster/cluster';
+import { waitFor } from '../harness/cluster/readiness';
+import { atLeast, atMost, equals } from '../harness/experiment/assertions';
+import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
+import { settledAt } from '../harness/experiment/timings';
+import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
+import { shardWriteProbes, VtorcProbe } from '../harness/observe/failover-probes';
+import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
+import { AppProcess } from '../harness/workload/app-process';
+import { withInboxSchema } from '../harness/workload/schema';
+
+export const KEYSPACE = 'customer';
+export const SHARD = '-80';
+export const OTHER_SHARD = '80-';
+export const topology = () => withInboxSchema();
+
+/**
+ * vtgate buffering for the "on" cluster. The minimum time between failovers is cut from 1 min
+ * to 5 s because one cluster hosts several failovers of the same shard a few seconds apart;
+ * left at 1 min, every failover after the first would silently not be buffered.
+ */
+export const BUFFERING_FLAGS = ['--enable-buffer', '--buffer-min-time-between-failovers', '5s'];
+
+/** Thresholds, each with why it is where it is. */
+export const THRESHOLDS = {
+  /** VTOrc polls instances and recoveries every 1 s; 10 s leaves room for a slow poll on 2 shared cores. */
+  vtorcNoticesSeconds: 10,
+  /**
+   * vtgate buffers a failover for at most its buffer window (10 s by default): a new primary
+   * later than that means clients see errors even with buffering on.
+   */
+  newPrimaryServesSeconds: 10,
+  /** The incident's app erred for 6 minutes (until a redeploy); a self-healing pool must be back within 15 s. */
+  errorRateBackSeconds: 15,
+  /** Any alarm must fire within 10 s (the incident's first page came after 5 minutes). */
+  detectSeconds: 10,
+  /** The untouched shard's slowest probe write during the whole run (its steady p99 is ~20 ms). */
+  otherShardMaxWriteMs: 1000,
+  /** The old primary, started again, must replicate from the new one within 60 s and catch up within 60 s more. */
+  rejoinSeconds: 60,
+  catchUpSeconds: 60,
+  /** Error rate above the steady-state one by more than this counts as "not back". */
+  errorRateSlack: 0.01,
+};
+
+export const INCIDENT_TIMELINE: IncidentStep[] = [
+  { minute: 0, what: 'a capacity-planning query is run on a sharded cluster from the production console (11:49 UTC)' },
+  { minute: 1, what: 'free memory drops; the cloud provider starts an automated failover; latency rises (11:50)' },
+  { minute: 5, what: 'first paging alarm; the failover completes (11:54)' },
+  { minute: 6, what: 'all database instances restarted; most customers fine again (11:55)' },
+  { minute: 7, what: 'an app redeploy re-creates its connections; errors for the last customers stop (11:56)' },
+];
+
+export interface FailoverCase {
+  how: PrimaryDeath;
+  buffering: boolean;
+  broken?: boolean;
+}
+
+/** The old primary coming back: when it replicated again and when it had caught up. */
+interface Rejoin {
+  restartedAt?: number;
+  /** Set when vttablet refused to start for errant GTIDs; then it was re-provisioned. */
+  errantGtid?: string;
+  reprovisionedAt?: number;
+  replicatingAt?: number;
+  caughtUpAt?: number;
+  role?: string;
+  error?: string;
+}
+
+async function replicating(t: TabletHandle): Promise<boolean> {
+  const conn = await t.mysql();
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>('SHOW REPLICA STATUS');
+    return rows.length > 0 && rows[0].Replica_IO_Running === 'Yes' && rows[0].Replica_SQL_Running === 'Yes';
+  } finally {
+    conn.destroy();
+  }
+}
+
+async function gtidExecuted(t: TabletHandle): Promise<string> {
+  const conn = await t.mysql();
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS g');
+    return String(rows[0].g);
+  } finally {
+    conn.destroy();
+  }
+}
+
+async function hasAll(t: TabletHandle, gtids: string): Promise<boolean> {
+  const conn = await t.mysql();
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT GTID_SUBSET(?, @@global.gtid_executed) AS ok', [gtids]);
+    return Number(rows[0].ok) === 1;
+  } finally {
+    conn.destroy();
+  }
+}
+
+/** Until the tablet replicates ('replicating') or its container exits ('exited'). */
+function replicatingOrExited(t: TabletHandle): Promise<'replicating' | 'exited'> {
+  return waitFor({
+    what: `${t.alias} replicating again`,
+    timeoutMs: THRESHOLDS.rejoinSeconds * 1000,
+    intervalMs: 250,
+    check: async () => {
+      if (!(await t.node.running())) return { ready: true, status: 'exited', value: 'exited' as const };
+      return { ready: await replicating(t).catch(() => false), status: 'not replicating yet', value: 'replicating' as const };
+    },
+  });
+}
+
+/**
+ * Brings the dead primary back (the fault's heal) and times its return as a replica. A primary
+ * that died with transactions in its binlog no replica received (never acknowledged: semi-sync
+ * waits for a replica before answering) holds errant GTIDs, and vttablet then refuses to start.
+ * The operator's answer is to re-provision it: its data discarded, it starts over as a new
+ * replica and catches up from the new primary.
+ */
+async function rejoin(ctx: ExperimentContext, fault: PrimaryDeathFault, into: Rejoin): Promise<void> {
+  const victim = fault.victim;
+  if (!victim || !fault.died) return;
+  try {
+    await fault.heal(ctx);
+    into.restartedAt = ctx.timeline.now();
+    if ((await replicatingOrExited(victim)) === 'exited') {
+      const logs = await victim.node.logs();
+      const errant = /Errant GTID detected - ([^;\n]+)/.exec(logs)?.[1];
+      if (!errant) throw new Error(`${victim.alias} exited after its restart: ${logs.trim().split('\n').slice(-2).join(' | ').slice(0, 400)}`);
+      into.errantGtid = errant;
+      ctx.timeline.event('note', `${victim.alias} refused to start: errant GTID`, { tablet: victim.alias, errant });
+      await victim.node.markForReprovision();
+      await victim.node.start();
+      into.reprovisionedAt = ctx.timeline.now();
+      ctx.timeline.event('remediation', `re-provision ${victim.alias}`, { tablet: victim.alias, why: 'errant GTID: its data is discarded and it starts over as a new replica' });
+      if ((await replicatingOrExited(victim)) === 'exited') throw new Error(`${victim.alias} exited again after re-provisioning`);
+    }
+    into.replicatingAt = ctx.timeline.now();
+    const primary = await ctx.cluster.primaryOf(KEYSPACE, SHARD);
+    const target = await gtidExecuted(primary);
+    await waitFor({
+      what: `${victim.alias} caught up with ${primary.alias}`,
+      timeoutMs: THRESHOLDS.catchUpSeconds * 1000,
+      intervalMs: 250,
+      check: async () => ({ ready: await hasAll(victim, target).catch(() => false), status: 'behind' }),
+    });
+    into.caughtUpAt = ctx.timeline.now();
+    into.role = await victim.role();
+    ctx.timeline.event('note', `${victim.alias} rejoined as ${into.role}`, { tablet: victim.alias });
+  } catch (e) {
+    into.error = (e as Error).message;
+  }
+}
+
+const round3 = (ms: number) => Math.round(ms) / 1000;
+const since = (t: number | undefined, from: number) => (t === undefined ? null : round3(t - from));
+
+export type FailoverMeasures = {
+  victim?: string;
+  newPrimary?: string;
+  reparented: boolean;
+  /** What VTOrc diagnosed on the shard, in the order it first did. */
+  vtorcAnalyses: string[];
+  vtorcRecovery?: string;
+  vtorcNoticedSeconds: number | null;
+  vtorcRecoveredSeconds: number | null;
+  newPrimaryServesSeconds: number | null;
+  errorRateBaseline: number;
+  errorRateBackSeconds: number | null;
+  failedRequests: number;
+  mainPool: { total: number; usable: number };
+  otherShard: { failedWrites: number; maxWriteMs: number; clientErrorsNamingIt: number };
+  faultShard: { failedWrites: number; maxWriteMs: number };
+  rejoin: { restartSeconds: number | null; replicatingSeconds: number | null; caughtUpSeconds: number | null; role?: string; errantGtid?: string; reprovisionSeconds?: number | null; error?: string };
+  sideApps: Record<string, { ok: number; failed: number; usable: number; total: number; failedInLast5s: number; errorSample?: string }>;
+  /** The incident's fix, a redeploy: the direct app started again against the current primary. */
+  redeployedDirectApp?: { usable: number; total: number };
+  oomQuery?: string;
+};
+
+export function failover(c: FailoverCase): Experiment {
+  const fault = new PrimaryDeathFault({ keyspace: KEYSPACE, shard: SHARD, how: c.how, broken: c.broken });
+  const back: Rejoin = {};
+  const buffering = c.buffering ? 'buffering on' : 'buffering off';
+  return {
+    name: `failover-${c.how}-${c.buffering ? 'buffered' : 'unbuffered'}${c.broken ? '-broken-fault' : ''}`,
+    title: `Primary of ${KEYSPACE}/${SHARD} dies (${c.how}), vtgate ${buffering}`,
+    incident: { file: '2023-11-07-memory-query-failover-connection-pools.txt', timeline: INCIDENT_TIMELINE },
+    topology,
+    fault,
+    remediate: { automatic: 'VTOrc: EmergencyReparentShard to a replica' },
+    detectors: ({ baseline }) => [
+      heartbeatAnomaly(baseline),
+      errorRateHigh(),
+      // Buffered requests fail less and wait instead: the latency page is the one that fires.
+      p99LatencyHigh({ thresholdMs: 1000, forMs: 0 }),
+    ],
+    primaryDetector: ['error-rate', 'p99-latency', 'heartbeat-anomaly'],
+    probes: (ctx) => [new VtorcProbe(ctx.cluster), ...shardWriteProbes(ctx.cluster, KEYSPACE)],
+    sideApps: async (cluster) => {
+      const primary = await cluster.primaryOf(KEYSPACE, SHARD);
+      const ep = primary.mysqlEndpoint;
+      return [
+        {
+          name: 'static-via-vtgate',
+          description: "the incident's pool (fixed connections, never validated or replaced), through vtgate",
+          app: { vtgate: { host: cluster.vtgate.host, port: cluster.vtgate.port }, poolMode: 'static', poolSize: 8 },
+        },
+        {
+          name: 'static-direct',
+          description: `the incident's pool and the incident's wiring: straight to the primary's MySQL (${primary.alias}), no proxy`,
+          app: { vtgate: { host: ep.host, port: ep.port }, user: ep.user, database: primary.dbName, poolMode: 'static', poolSize: 8 },
+        },
+      ];
+    },
+    recovery: { timeoutSeconds: 60 },
+    afterRecovery: (ctx) => rejoin(ctx, fault, back),
+    tailSeconds: 5,
+    measure: async (ctx, r) => measure(ctx, r, fault, back),
+    checks: (r) => checks(r),
+    compare: (r) => {
+      const m = r.measured as FailoverMeasures | undefined;
+      const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
+      const direct = m?.sideApps['static-direct'];
+      return [
+        { what: 'fault → failover under way', incident: '~1 min (11:49 → 11:50)', measured: `VTOrc noticed after ${s(m?.vtorcNoticedSeconds)}` },
+        { what: 'fault → failover complete', incident: '~5 min (11:54)', measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'})` },
+        { what: 'fault → first alarm', incident: '~5 min (11:54)', measured: s(Math.min(...Object.values(r.timings.detectionSeconds).filter((v): v is number => v !== null))) },
+        {
+          what: 'old primary back',
+          incident: '~6 min (instances restarted 11:55)',
+          measured: `${m?.rejoin.errantGtid ? `refused for errant GTID ${m.rejoin.errantGtid}, re-provisioned; ` : ''}replicating ${s(m?.rejoin.replicatingSeconds)} after the fault, caught up ${s(m?.rejoin.caughtUpSeconds)}`,
+        },
+        { what: 'app errors end (self-healing pool)', incident: 'only after a redeploy, ~7 min', measured: `error rate at baseline after ${s(m?.errorRateBackSeconds)}, no restart` },
+        {
+          what: "app errors end (the incident's pool, straight to MySQL)",
+          incident: 'only after a redeploy, ~7 min',
+          measured: direct ? `${direct.usable}/${direct.total} connections usable at the end, ${direct.failedInLast5s} failures in the last 5 s; after a redeploy ${m?.redeployedDirectApp?.usable ?? '?'}/${m?.redeployedDirectApp?.total ?? '?'}` : 'not run',
+        },
+      ];
+    },
+  };
+}
+
+async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: PrimaryDeathFault, back: Rejoin): Promise<FailoverMeasures> {
+  const tl = ctx.timeline;
+  const injectAt = r.timings.injectAt ?? 0;
+  const end = tl.now();
+
+  const problems = tl.labelSets('vtorc', 'problem').filter((l) => l.keyspace === KEYSPACE && l.shard === SHARD);
+  const noticed = problems
+    .map((l) => ({ l, t: tl.series('vtorc', 'problem', l).find(([t]) => t >= injectAt)?.[0] }))
+    .filter((x): x is { l: Record<string, string>; t: number } => x.t !== undefined)
+    .sort((a, b) => a.t - b.t)[0];
+  let recovered: { t: number; type: string } | undefined;
+  for (const l of tl.labelSets('vtorc', 'recoveries_ok').filter((x) => x.keyspace === KEYSPACE && x.shard === SHARD)) {
+    const s = tl.series('vtorc', 'recoveries_ok', l);
+    const before = [...s].reverse().find(([t]) => t < injectAt)?.[1] ?? 0;
+    const t = s.find(([tt, v]) => tt >= injectAt && v > before)?.[0];
+    if (t !== undefined && (!recovered || t < recovered.t)) recovered = { t, type: l.type };
+  }
+  const writes = (shard: string) => {
+    const ok = tl.series('shard_write', 'ok', { shard }).filter(([t]) => t >= injectAt);
+    const lat = tl.series('shard_write', 'latency_ms', { shard }).filter(([t]) => t >= injectAt);
+    return { ok, failedWrites: ok.filter(([, v]) => v === 0).length, maxWriteMs: Math.round(Math.max(0, ...lat.map(([, v]) => v))) };
+  };
+  const faultShard = writes(SHARD);
+  const otherShard = writes(OTHER_SHARD);
+  const served = recovered ? faultShard.ok.find(([t, v]) => t >= recovered!.t && v === 1)?.[0] : undefined;
+
+  const errorRateBaseline = ctx.baselineOf('load', 'error_rate') ?? 0;
+  const rate = tl.series('load', 'error_rate');
+  const firstBreach = rate.find(([t, v]) => t >= injectAt && v > errorRateBaseline + THRESHOLDS.errorRateSlack)?.[0];
+  const back5 = settledAt(rate, firstBreach ?? injectAt, errorRateBaseline + THRESHOLDS.errorRateSlack, 5000);
+
+  const mainPool = await ctx.app.poolCheck();
+  const sideApps: FailoverMeasures['sideApps'] = {};
+  for (const a of ctx.sideApps) {
+    const check = await a.poolCheck();
+    const sum = await a.summary(check);
+    const failedInLast5s = tl.series(a.spec.name, 'errors_per_s').filter(([t]) => t >= end - 5000).reduce((n, [, v]) => Math.max(n, v), 0);
+    sideApps[a.spec.name] = { ok: sum.ok, failed: sum.failed, usable: check.usable, total: check.total, failedInLast5s: Math.round(failedInLast5s), errorSample: Object.values(sum.errorSamples)[0] };
+  }
+  // The incident's fix: redeploy the direct app (new connections, to whichever server is primary now).
+  let redeployedDirectApp: FailoverMeasures['redeployedDirectApp'];
+  if (ctx.sideApps.some((a) => a.spec.name === 'static-direct')) {
+    const primary = await ctx.cluster.primaryOf(KEYSPACE, SHARD);
+    const ep = primary.mysqlEndpoint;
+    const fresh = await AppProcess.start({ vtgate: { host: ep.host, port: ep.port }, user: ep.user, database: primary.dbName, poolMode: 'static', poolSize: 8 });
+    try {
+      const check = await fresh.poolCheck();
+      redeployedDirectApp = { usable: check.usable, total: check.total };
+    } finally {
+      await fresh.stop();
+    }
+  }
+
+  const newPrimary = (await ctx.cluster.primaryOf(KEYSPACE, SHARD)).alias;
+  const clientErrorsNamingIt = ctx.load.failureDetails.filter((f) => f.t >= injectAt && new RegExp(`${KEYSPACE}\\.${OTHER_SHARD}\\.`).test(f.message ?? '')).length;
+  return {
+    victim: fault.victim?.alias,
+    newPrimary,
+    reparented: fault.victim !== undefined && newPrimary !== fault.victim.alias,
+    vtorcAnalyses: [...new Set(problems.map((l) => ({ a: l.analysis, t: tl.series('vtorc', 'problem', l).find(([t]) => t >= injectAt)?.[0] ?? Infinity })).sort((x, y) => x.t - y.t).filter((x) => x.t < Infinity).map((x) => x.a))],
+    vtorcRecovery: recovered?.type,
+    vtorcNoticedSeconds: since(noticed?.t, injectAt),
+    vtorcRecoveredSeconds: since(recovered?.t, injectAt),
+    newPrimaryServesSeconds: since(served, injectAt),
+    errorRateBaseline,
+    errorRateBackSeconds: since(back5, injectAt),
+    failedRequests: ctx.load.failureDetails.filter((f) => f.t >= injectAt).length,
+    mainPool: { total: mainPool.total, usable: mainPool.usable },
+    otherShard: { failedWrites: otherShard.failedWrites, maxWriteMs: otherShard.maxWriteMs, clientErrorsNamingIt },
+    faultShard: { failedWrites: faultShard.failedWrites, maxWriteMs: faultShard.maxWriteMs },
+    rejoin: {
+      restartSeconds: since(back.restartedAt, injectAt),
+      replicatingSeconds: since(back.replicatingAt, injectAt),
+      caughtUpSeconds: since(back.caughtUpAt, injectAt),
+      ...(back.role ? { role: back.role } : {}),
+      ...(back.errantGtid ? { errantGtid: back.errantGtid, reprovisionSeconds: since(back.reprovisionedAt, injectAt) } : {}),
+      ...(back.error ? { error: back.error } : {}),
+    },
+    sideApps,
+    ...(redeployedDirectApp ? { redeployedDirectApp } : {}),
+    ...(fault.queryOutcome ? { oomQuery: fault.queryOutcome } : {}),
+  };
+}
+
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round3((a - b) * 1000));
+
+function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
+  const m = r.measured as FailoverMeasures | undefined;
+  if (!m) return [atMost('failover measures', null, 0)];
+  const fired = Object.values(r.timings.detectionSeconds).filter((v): v is number => v !== null);
+  const list = [
+    atMost('VTOrc noticed the dead primary', m.vtorcNoticedSeconds, THRESHOLDS.vtorcNoticesSeconds),
+    equals('VTOrc reparented to another tablet', m.reparented ? 1 : 0, 1),
+    atMost('a new primary serves writes', m.newPrimaryServesSeconds, THRESHOLDS.newPrimaryServesSeconds),
+    atMost('first alarm', fired.length ? Math.min(...fired) : null, THRESHOLDS.detectSeconds),
+    atMost("main app's error rate back at baseline, without a restart", m.errorRateBackSeconds, THRESHOLDS.errorRateBackSeconds),
+    equals("main app's pooled connections usable", m.mainPool.usable, m.mainPool.total, 'connections'),
+    equals('failed writes on the other shard', m.otherShard.failedWrites, 0, 'writes'),
+    equals('client errors naming the other shard', m.otherShard.clientErrorsNamingIt, 0, 'errors'),
+    atMost("other shard's slowest write", m.otherShard.maxWriteMs, THRESHOLDS.otherShardMaxWriteMs, 'ms'),
+    atMost(`old primary replicating again, after its restart${m.rejoin.errantGtid ? ' (refused for errant GTID, re-provisioned)' : ''}`, diff(m.rejoin.replicatingSeconds, m.rejoin.restartSeconds), THRESHOLDS.rejoinSeconds),
+    atMost('old primary caught up, after replicating', diff(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
+    equals('old primary rejoined as a replica', m.rejoin.role === 'replica' ? 1 : 0, 1),
+  ];
+  const viaVtgate = m.sideApps['static-via-vtgate'];
+  const direct = m.sideApps['static-direct'];
+  if (viaVtgate) list.push(equals("incident's pool through vtgate: connections usable (vtgate hides the failover)", viaVtgate.usable, viaVtgate.total, 'connections'));
+  if (direct) {
+    list.push(equals("incident's pool straight to MySQL: connections usable (stays broken)", direct.usable, 0, 'connections'));
+    list.push(atLeast("incident's pool straight to MySQL: still failing in the last 5 s", direct.failedInLast5s, 1, 'req/s'));
+    list.push(equals('after a redeploy, its connections usable', m.redeployedDirectApp?.usable ?? null, direct.total, 'connections'));
+  }
+  return list;
+}

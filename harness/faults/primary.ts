@@ -1,0 +1,126 @@
+// A shard's primary dies, three ways: its container is SIGKILLed; only its mysqld dies
+// (vttablet lives on); or, the incident's cause, a memory-hungry query on a memory-capped
+// primary until the kernel kills mysqld. heal() brings the old primary's node back so it can
+// rejoin as a replica.
+import type { Connection } from 'mysql2/promise';
+import type { TabletHandle } from '../cluster/cluster';
+import { waitFor } from '../cluster/readiness';
+import type { Fault, FaultContext } from './fault';
+
+export type PrimaryDeath = 'container' | 'mysqld' | 'oom';
+
+export interface PrimaryDeathOptions {
+  keyspace: string;
+  shard: string;
+  how: PrimaryDeath;
+  /** oom: the cap is the primary's memory use at injection plus this much. */
+  memoryHeadroomBytes?: number;
+  /** Injects nothing (records the fault event only): the experiment must then fail. */
+  broken?: boolean;
+}
+
+const DESCRIPTIONS: Record<PrimaryDeath, string> = {
+  container: "the primary tablet's container SIGKILLed (mysqld, vttablet and all)",
+  mysqld: "only the primary's mysqld killed and kept down (its supervisor mysqld_safe too); vttablet stays up",
+  oom: "the primary capped in memory, then a memory-hungry query run on it until the kernel kills mysqld",
+};
+
+/**
+ * A report-style query that holds everything in one string: every row of a cross join,
+ * concatenated. GROUP_CONCAT keeps growing in the server's memory until the session's limit.
+ */
+const DIGITS = `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+  UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`;
+export const MEMORY_HUNGRY_QUERY = `SELECT LENGTH(GROUP_CONCAT(REPEAT('x', 4000))) AS bytes FROM ${DIGITS} a, ${DIGITS} b, ${DIGITS} c, ${DIGITS} d, ${DIGITS} e, ${DIGITS} f`;
+
+export class PrimaryDeathFault implements Fault {
+  readonly name: string;
+  readonly description: string;
+  /** The primary at injection: the tablet that died. */
+  victim?: TabletHandle;
+  /** What the memory-hungry query ended with (oom). */
+  queryOutcome?: string;
+  private capped = false;
+  private killed = false;
+  private downed = false;
+  private console?: Connection;
+
+  constructor(private readonly o: PrimaryDeathOptions) {
+    this.name = `primary-${o.how}${o.broken ? '-broken' : ''}`;
+    this.description = o.broken ? `(broken on purpose: injects nothing) ${DESCRIPTIONS[o.how]}` : DESCRIPTIONS[o.how];
+  }
+
+  async inject(ctx: FaultContext): Promise<void> {
+    const victim = await ctx.cluster.primaryOf(this.o.keyspace, this.o.shard);
+    this.victim = victim;
+    const data = { tablet: victim.alias, shard: `${this.o.keyspace}/${this.o.shard}`, how: this.o.how };
+    if (this.o.broken) {
+      ctx.timeline.event('fault', this.name, { ...data, injected: false });
+      return;
+    }
+    if (this.o.how === 'container') {
+      ctx.timeline.event('fault', this.name, data);
+      this.downed = this.killed = true;
+      await victim.node.kill('SIGKILL');
+    } else if (this.o.how === 'mysqld') {
+      ctx.timeline.event('fault', this.name, data);
+      this.downed = this.killed = true;
+      // The supervisor first: otherwise it starts mysqld again within a second, and whether VTOrc
+      // reparents becomes a race against that restart.
+      const r = await victim.node.exec(['bash', '-c', 'pkill -9 -x mysqld_safe; pkill -9 -x mysqld; sleep 0.2; ! pgrep -x mysqld']);
+      if (r.exitCode !== 0) throw new Error(`mysqld on ${victim.alias} still runs after kill: ${r.output}`);
+    } else {
+      await this.runUntilOom(ctx, victim, data);
+    }
+  }
+
+  private async runUntilOom(ctx: FaultContext, victim: TabletHandle, data: Record<string, unknown>): Promise<void> {
+    const used = (await victim.node.resources()).memoryBytes;
+    const cap = used + (this.o.memoryHeadroomBytes ?? 300 * 1024 ** 2);
+    await victim.node.limitMemory(cap);
+    this.capped = true;
+    // Without the supervisor, the killed mysqld stays down as a crashed server does until
+    // someone acts; with it, mysqld is back in about a second and VTOrc may or may not get to
+    // reparent first (seen both ways), which no experiment can assert on.
+    await victim.node.exec(['bash', '-c', 'pkill -9 -x mysqld_safe || true']);
+    this.downed = this.killed = true;
+    this.console = await victim.mysql();
+    await this.console.query('SET SESSION group_concat_max_len = 4294967295');
+    ctx.timeline.event('fault', this.name, { ...data, memoryCapBytes: cap, memoryInUseBytes: used, query: 'GROUP_CONCAT over a 10^6-row cross join' });
+    try {
+      await this.console.query(MEMORY_HUNGRY_QUERY);
+      this.queryOutcome = 'completed (the cap was not reached)';
+    } catch (e) {
+      this.queryOutcome = (e as Error).message;
+    }
+    this.console.destroy();
+    this.console = undefined;
+    const killed = !(await victim.node.exec(['pgrep', '-x', 'mysqld'])).output.trim();
+    ctx.timeline.event('note', killed ? 'mysqld killed for memory' : 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome });
+  }
+
+  /** Whether the fault took the primary down (a broken fault does not). */
+  get died(): boolean {
+    return this.killed;
+  }
+
+  async heal(ctx: FaultContext): Promise<void> {
+    const victim = this.victim;
+    if (!victim) return;
+    this.console?.destroy();
+    if (this.capped) {
+      await victim.node.limitMemory(undefined).catch(() => undefined);
+      this.capped = false;
+    }
+    if (!this.downed) return;
+    this.downed = false;
+    // The old primary's container is started again (after a mysqld-only death it is restarted),
+    // the way an operator or an orchestrator would bring the node back.
+    if (await victim.node.running()) {
+      await victim.node.kill('SIGKILL');
+      await waitFor({ what: `${victim.alias}'s container to stop`, timeoutMs: 30_000, intervalMs: 100, check: async () => ({ ready: !(await victim.node.running()), status: 'still running' }) });
+    }
+    await victim.node.start();
+    ctx.timeline.event('remediation', `restart ${victim.alias}`, { tablet: victim.alias, why: 'the old primary is brought back to rejoin as a replica' });
+  }
+}

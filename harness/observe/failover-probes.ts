@@ -1,0 +1,95 @@
+// Probes for failovers: what VTOrc noticed and did (its own counters), and whether each shard
+// takes writes (one small write per shard, on a short period, through vtgate).
+import type { Pool } from 'mysql2/promise';
+import type { Cluster } from '../cluster/cluster';
+import { contains, hashVindex, parseShardName } from '../cluster/keyrange';
+import type { Probe } from './probes';
+import type { Timeline } from './timeline';
+
+/** "A.B.C" keys of Vitess multi-label stats, split into named labels. */
+export function multiLabels(stat: unknown, names: string[]): { labels: Record<string, string>; value: number }[] {
+  if (!stat || typeof stat !== 'object') return [];
+  return Object.entries(stat as Record<string, number>).flatMap(([key, value]) => {
+    const parts = key.split('.');
+    if (parts.length !== names.length) return [];
+    return [{ labels: Object.fromEntries(names.map((n, i) => [n, parts[i]])), value: Number(value) }];
+  });
+}
+
+/**
+ * VTOrc's view: problems it detects now (DetectedProblems, 1 while active) and its recovery
+ * counters. "VTOrc noticed" and "VTOrc recovered" are read from these, not guessed.
+ */
+export class VtorcProbe implements Probe {
+  readonly name = 'vtorc';
+  constructor(
+    private readonly cluster: Cluster,
+    readonly periodMs = 200,
+  ) {}
+
+  async sample(tl: Timeline): Promise<void> {
+    const r = await fetch(`${this.cluster.vtorc.debugUrl}/debug/vars`, { signal: AbortSignal.timeout(2000) });
+    if (!r.ok) throw new Error(`VTOrc /debug/vars answered ${r.status}`);
+    const v = (await r.json()) as Record<string, unknown>;
+    const t = tl.now();
+    for (const p of multiLabels(v.DetectedProblems, ['analysis', 'tablet', 'keyspace', 'shard'])) {
+      if (p.value > 0) tl.sample(this.name, 'problem', p.value, p.labels, t);
+    }
+    for (const [stat, series] of [
+      ['SuccessfulRecoveries', 'recoveries_ok'],
+      ['FailedRecoveries', 'recoveries_failed'],
+    ] as const) {
+      for (const c of multiLabels(v[stat], ['type', 'keyspace', 'shard'])) tl.sample(this.name, series, c.value, c.labels, t);
+    }
+  }
+}
+
+/** The next id at or after `from` that hashes into the shard's key range. */
+export function nextIdInShard(range: ReturnType<typeof parseShardName>, from: bigint): bigint {
+  let id = from;
+  while (!contains(range, hashVindex(id))) id++;
+  return id;
+}
+
+/**
+ * One heartbeat row written into one shard through vtgate every period: `ok` (1/0) and
+ * `latency_ms`, stamped when the write completed. A failover shows as failures or (with
+ * vtgate buffering) as one long write; the untouched shard should show neither.
+ */
+export class ShardWriteProbe implements Probe {
+  readonly name = 'shard_write';
+  private readonly range: ReturnType<typeof parseShardName>;
+  /** Far above what the sequences hand out, and new for every probe (runs share a cluster). */
+  private cursor = 10n ** 15n + BigInt(Date.now()) * 1000n;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly shard: string,
+    readonly periodMs = 100,
+    private readonly timeoutMs = 15_000,
+  ) {
+    this.range = parseShardName(shard);
+  }
+
+  async sample(tl: Timeline): Promise<void> {
+    const id = nextIdInShard(this.range, this.cursor);
+    this.cursor = id + 1n;
+    const sent = tl.now();
+    let ok = 1;
+    try {
+      await this.pool.query({ sql: 'INSERT INTO heartbeats (id, token) VALUES (?, ?)', values: [String(id), `shard-write-${this.shard}`], timeout: this.timeoutMs });
+    } catch {
+      ok = 0;
+    }
+    const t = tl.now();
+    tl.sample(this.name, 'ok', ok, { shard: this.shard }, t);
+    tl.sample(this.name, 'latency_ms', t - sent, { shard: this.shard }, t);
+  }
+}
+
+export function shardWriteProbes(cluster: Cluster, keyspace: string): Probe[] {
+  const ks = cluster.topology.keyspaces.find((k) => k.name === keyspace);
+  if (!ks) throw new Error(`no keyspace ${keyspace} in the topology`);
+  const pool = cluster.vtgatePool({ connectionLimit: ks.shards.length * 2, database: keyspace });
+  return ks.shards.map((s) => new ShardWriteProbe(pool, s.name));
+}
