@@ -61,7 +61,6 @@ export function matchCases(cases: readonly JestCase[], reports: readonly Experim
 export function failureLine(c: JestCase): string | undefined {
   const m = c.failureMessages[0];
   if (!m) return undefined;
-  // eslint-disable-next-line no-control-regex
   const plain = m.replace(/\u001b\[[0-9;]*m/g, '');
   return plain.split('\n').find((l) => l.trim() !== '')?.trim();
 }
