@@ -1,9 +1,10 @@
 // How `run` finds what it wrote: new run folders, and which Jest case wrote which report.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caseOf, failureLine, JestCase, matchCases } from '../harness/report/cases';
-import { listRunDirs, newRunDirs } from '../harness/cli/run';
+import { collectRuns, exitCodeOf, listRunDirs, newRunDirs } from '../harness/cli/run';
+import { readRun } from '../harness/report/run-report';
 import type { ExperimentReport } from '../harness/report/run-report';
 
 const CasesReporter = require('../harness/report/cases-reporter.js') as new (c: { rootDir: string }) => { onTestResult(t: unknown, r: unknown): void };
@@ -75,5 +76,51 @@ describe('JUnit XML for CI', () => {
     const junit = config.reporters.find((r) => Array.isArray(r) && r[0] === 'jest-junit') as [string, { classNameTemplate: (v: Record<string, string>) => string }];
     expect(junit[1].classNameTemplate({ classname: 'cleanup', filename: 'cleanup.chaos.ts' })).toBe('cleanup');
     expect(junit[1].classNameTemplate({ classname: '', filename: 'bring-up-failure.chaos.ts' })).toBe('bring-up-failure.chaos.ts');
+  });
+});
+
+describe('after a run', () => {
+  test('each new run folder gets tests.json (cases matched to the reports they wrote) and report.html', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vc-collect-'));
+    try {
+      mkdirSync(join(root, '20261123-200000-0000')); // an older run: not ours
+      const before = listRunDirs(root);
+      const started = Date.now();
+      const dir = join(root, '20261123-203748-bd55');
+      cpSync(join(__dirname, 'fixtures', 'run-empty-vschema'), dir, { recursive: true });
+      mkdirSync(join(root, '20261123-203800-beef')); // a run that only left logs
+      const run = await readRun(dir);
+      const t = run.experiments.map((e) => Date.parse(e.timeline!.startedAt!));
+      const file = 'experiments/empty-vschema.chaos.ts';
+      const cases: JestCase[] = [
+        { file, ancestorTitles: ['d'], title: 'case 1', fullName: 'd case 1', status: 'passed', startAt: t[0] - 5, duration: 20_000, failureMessages: [] },
+        { file, ancestorTitles: ['d'], title: 'case 3', fullName: 'd case 3', status: 'failed', startAt: t[1] - 5, duration: 20_000, failureMessages: ['Error: VSchema wiped'] },
+        { file: 'experiments/smoke.chaos.ts', ancestorTitles: ['s'], title: 'other file', fullName: 's other file', status: 'passed', startAt: 1, duration: 1, failureMessages: [] },
+      ];
+      const said: string[] = [];
+      const out = await collectRuns(root, before, started, cases, (l) => said.push(l));
+      expect(out.runDirs).toEqual([dir, join(root, '20261123-203800-beef')]);
+      expect(out.reports).toEqual([join(dir, 'report.html')]);
+      expect(said).toEqual([`${join(root, '20261123-203800-beef')}: no experiment report (logs only)`]);
+      const tests = JSON.parse(readFileSync(join(dir, 'tests.json'), 'utf8')) as JestCase[];
+      expect(tests.map((c) => [c.title, c.experiments])).toEqual([
+        ['case 1', ['empty-vschema-direct']],
+        ['case 3', ['empty-vschema-movetables']],
+      ]);
+      const html = readFileSync(join(dir, 'report.html'), 'utf8');
+      expect(html).toContain('<h3>Jest tests</h3>');
+      expect(html).toContain('Error: VSchema wiped');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('exit codes: 0 passed, 1 a test failed, 2 nothing ran', () => {
+    const c = (status: string) => ({ file: 'f', ancestorTitles: [], title: status, fullName: status, status, startAt: null, duration: null, failureMessages: [] });
+    expect(exitCodeOf(0, [c('passed')])).toBe(0);
+    expect(exitCodeOf(1, [c('passed'), c('failed')])).toBe(1);
+    expect(exitCodeOf(1, [])).toBe(2);
+    expect(exitCodeOf(1, [c('skipped')])).toBe(2);
+    expect(exitCodeOf(null, [])).toBe(2);
   });
 });

@@ -60,6 +60,39 @@ function jestArgs(files: string[]): string[] {
   return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', ...files];
 }
 
+/**
+ * 0 when Jest passed; 1 when a test failed; 2 when nothing ran at all (no Docker engine, an
+ * image that would not build, Jest itself failing): an environment error, not a result.
+ */
+export function exitCodeOf(jestExit: number | null, cases: readonly JestCase[]): number {
+  if (jestExit === 0) return 0;
+  const ran = cases.filter((c) => c.status === 'passed' || c.status === 'failed');
+  if (ran.length === 0) return 2;
+  return ran.some((c) => c.status === 'failed') ? 1 : 2;
+}
+
+/**
+ * After a run: the run folders it made under `root`, each given tests.json (the Jest cases of
+ * the files whose reports it holds, with the reports each case wrote) and report.html.
+ */
+export async function collectRuns(root: string, before: ReadonlyMap<string, number>, startedAt: number, cases: readonly JestCase[], say: (line: string) => void): Promise<{ runDirs: string[]; reports: string[] }> {
+  const runDirs = newRunDirs(before, listRunDirs(root), startedAt).map((n) => join(root, n));
+  const reports: string[] = [];
+  for (const dir of runDirs) {
+    const run = await readRun(dir);
+    if (!run.experiments.length) {
+      say(`${dir}: no experiment report (logs only)`);
+      continue;
+    }
+    // Cases that wrote no report but ran on the same cluster (an audit, say) belong with their file's.
+    const matched = matchCases(cases, run.experiments);
+    const files = new Set(matched.filter((c) => c.experiments!.length).map((c) => c.file));
+    await fs.writeFile(join(dir, TESTS_FILE), `${JSON.stringify(matched.filter((c) => files.has(c.file)), null, 2)}\n`);
+    reports.push(await writeHtmlReport(dir));
+  }
+  return { runDirs, reports };
+}
+
 /** Runs the experiments' Jest files against one version; never throws for a failed test. */
 export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOptions): Promise<RunOutcome> {
   const files = entries.map((e) => e.file);
@@ -93,27 +126,7 @@ export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOpti
 
   const rawCases = readCases(casesFile);
   await fs.rm(casesFile, { force: true });
-  const runDirs = newRunDirs(before, listRunDirs(), startedAt).map((n) => join(REPORTS_DIR, n));
-  const reports: string[] = [];
-  for (const dir of runDirs) {
-    const run = await readRun(dir);
-    if (!run.experiments.length) {
-      o.say(`${dir}: no experiment report (logs only)`);
-      continue;
-    }
-    // The cases of the files whose reports are in this folder (cases that wrote none too, e.g. an audit on the same cluster).
-    const matched = matchCases(rawCases, run.experiments);
-    const files = new Set(matched.filter((c) => c.experiments!.length).map((c) => c.file));
-    const mine = matched.filter((c) => files.has(c.file));
-    await fs.writeFile(join(dir, TESTS_FILE), `${JSON.stringify(mine, null, 2)}\n`);
-    reports.push(await writeHtmlReport(dir));
-  }
-  const cases = rawCases;
-  const failed = cases.filter((c) => c.status === 'failed');
-  let code: number;
-  if (interrupted) code = 130;
-  else if (jestExit === 0) code = 0;
-  else if (cases.length === 0 || cases.every((c) => c.status !== 'passed' && c.status !== 'failed')) code = 2; // nothing ran: global setup (engine, images) or Jest itself failed
-  else code = failed.length ? 1 : 2;
-  return { code, jestExit, cases, runDirs, reports };
+  const { runDirs, reports } = await collectRuns(REPORTS_DIR, before, startedAt, rawCases, o.say);
+  const code = interrupted ? 130 : exitCodeOf(jestExit, rawCases);
+  return { code, jestExit, cases: rawCases, runDirs, reports };
 }

@@ -9,7 +9,7 @@ import { MARKER_KINDS } from './series';
 
 export const MARKER_COLORS: Record<MarkerKind, string> = { inject: '#c62828', detect: '#ef6c00', remediate: '#6a1b9a', recover: '#2e7d32' };
 /** Series colours kept apart from the marker colours (blues, teal, greys, olive). */
-const SERIES_COLORS = ['#1f77b4', '#17becf', '#7f7f7f', '#393b79', '#bcbd22', '#8c564b', '#5ab4ac', '#9467bd', '#aec7e8'];
+const SERIES_COLORS = ['#1f77b4', '#17becf', '#7f7f7f', '#bcbd22', '#8c564b', '#393b79', '#5ab4ac', '#9467bd', '#aec7e8'];
 
 export interface ChartSize {
   width: number;

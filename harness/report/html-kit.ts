@@ -34,6 +34,11 @@ export function table(head: string[], rows: { cells: string[]; tone?: Tone }[], 
   return `<table class="${cls}"><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
 }
 
+/** A two-column table of labelled values, without a header row (the section heading names it). */
+export function kv(rows: [string, string][]): string {
+  return `<table class="kv"><tbody>\n${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('\n')}\n</tbody></table>`;
+}
+
 /** Flattens nested figures ({a: {b: 1}}) into [["a.b", 1]] for a two-column table. */
 export function flatten(value: unknown, prefix = ''): [string, unknown][] {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -62,6 +67,7 @@ section.experiment { background: #fff; border: 1px solid #ddd; border-radius: 6p
 table { border-collapse: collapse; margin: 4px 0 10px; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; font-weight: 600; }
+table.kv th { background: #f7f7f7; font-weight: normal; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.pass td { background: #eef7ee; }
 tr.fail td { background: #fdecea; }

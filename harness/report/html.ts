@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { JestCase } from './cases';
 import { failureLine } from './cases';
 import { renderChart, MARKER_COLORS } from './charts';
-import { badge, esc, figure, flatten, num, page, secs, table, toneOf } from './html-kit';
+import { badge, esc, figure, flatten, kv, num, page, secs, table, toneOf } from './html-kit';
 import { count, ExperimentReport, readRun, RunReport } from './run-report';
 import { chartsOf, faultWindow, MARKER_KINDS, markersOf, runEnd } from './series';
 
@@ -52,14 +52,17 @@ function topologyHtml(r: ExperimentReport | undefined): string {
 }
 
 function overviewHtml(run: RunReport): string {
+  // The test column only when `run` recorded the Jest cases (a report re-rendered from JSON alone has none).
+  const withTests = Boolean(run.tests?.length);
   const rows = run.experiments.map((r) => {
     const c = caseFor(run, r.result.experiment);
     const t = r.result.timings;
+    const test = c ? badge(c.status) : '<span class="note">–</span>';
     return {
       cells: [
         `<a href="#${anchor(r.result.experiment)}">${esc(r.result.experiment)}</a>`,
         badge(r.result.verdict ?? 'unknown'),
-        c ? badge(c.status) : '<span class="note">not recorded</span>',
+        ...(withTests ? [test] : []),
         secs(firstDetection(r)),
         secs(t?.recoverySeconds),
         secs(t?.timeToRecoverSeconds),
@@ -68,7 +71,7 @@ function overviewHtml(run: RunReport): string {
       ],
     };
   });
-  return table(['experiment', 'run verdict', 'test', 'first detection', 'recovery', 'time to recover', 'outage', 'ledger'], rows);
+  return table(['experiment', 'run verdict', ...(withTests ? ['test'] : []), 'first detection', 'recovery', 'time to recover', 'outage', 'ledger'], rows);
 }
 
 function testsHtml(tests: JestCase[]): string {
@@ -149,7 +152,7 @@ function ledgerHtml(r: ExperimentReport): string {
     ['vtgate vs shards mismatch', num(count(l.vtgateMismatch))],
   ];
   if (l.error) rows.push(['error', esc(l.error)]);
-  return table(['ledger', ''], rows.map(([a, b]) => ({ cells: [esc(a), b] })));
+  return kv(rows);
 }
 
 function loadHtml(r: ExperimentReport): string {
@@ -163,7 +166,7 @@ function loadHtml(r: ExperimentReport): string {
   ];
   const errs = r.result.clientErrors;
   const errRows = Object.entries(errs?.byCode ?? {}).map(([code, n]) => ({ cells: [esc(code), num(n), figure(errs?.samples?.[code])] }));
-  return `${table(['load', ''], rows.map(([a, b]) => ({ cells: [esc(a), b] })))}${errRows.length ? `<h3>What clients were told</h3>${table(['error code', 'count', 'sample'], errRows)}` : ''}`;
+  return `${kv(rows)}${errRows.length ? `<h3>What clients were told</h3>${table(['error code', 'count', 'sample'], errRows)}` : ''}`;
 }
 
 function measuredHtml(r: ExperimentReport): string {
