@@ -144,11 +144,17 @@ program
     const [b, c] = await Promise.all([readRun(runDirArg(bDir)), readRun(runDirArg(cDir))]);
     for (const r of [b, c]) if (!r.experiments.length) throw new UsageError(`${r.dir} holds no experiment report`);
     const version = (r: typeof b) => r.experiments[0].result.vitess ?? r.runId;
+    // Without the Jest outcomes, pass/fail is each run's own verdict and checks: weaker than the tests.
+    const untested = [b, c].filter((r) => !r.tests?.length).map((r) => r.dir);
+    const notes = untested.length
+      ? [`no Jest outcomes recorded in ${untested.join(' and ')} (runs not made by \`vitess-chaos run\`): pass/fail is each run's own verdict and checks, which miss assertions kept only in the test files (a broken-fault case shows as failing; a wiped VSchema in the MoveTables case may show as passing)`]
+      : [];
     const comparison = compareVet(summarize(b.experiments, b.tests ?? []), summarize(c.experiments, c.tests ?? []), { tolerance: opts.tolerance, slackSeconds: opts.slack }, {
       baseline: version(b),
       candidate: version(c),
       baselineRunDirs: [b.dir],
       candidateRunDirs: [c.dir],
+      notes,
     });
     const files = await writeVetReport(join(REPORTS_DIR, `vet-${stamp()}`), comparison);
     out(vetTable(comparison));

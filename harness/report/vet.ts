@@ -66,6 +66,8 @@ export interface VetComparison {
   options: VetOptions;
   rows: VetRow[];
   verdict: 'flagged' | 'clean';
+  /** What a reader must know to trust the verdict (e.g. pass/fail taken from run verdicts only). */
+  notes: string[];
   createdAt: string;
 }
 
@@ -192,7 +194,7 @@ export function compareVet(
   baseline: readonly ExperimentSummary[],
   candidate: readonly ExperimentSummary[],
   opts: Partial<VetOptions> = {},
-  versions: { baseline: string; candidate: string; baselineRunDirs?: string[]; candidateRunDirs?: string[] } = { baseline: 'baseline', candidate: 'candidate' },
+  versions: { baseline: string; candidate: string; baselineRunDirs?: string[]; candidateRunDirs?: string[]; notes?: string[] } = { baseline: 'baseline', candidate: 'candidate' },
 ): VetComparison {
   const o: VetOptions = { ...DEFAULT_VET_OPTIONS, ...opts };
   const names = [...new Set([...baseline.map((s) => s.name), ...candidate.map((s) => s.name)])];
@@ -210,6 +212,7 @@ export function compareVet(
     options: o,
     rows,
     verdict: rows.some((r) => r.verdict === 'regression') ? 'flagged' : 'clean',
+    notes: versions.notes ?? [],
     createdAt: new Date().toISOString(),
   };
 }
@@ -224,7 +227,7 @@ export function vetTable(v: VetComparison): string {
   const width = head.map((h, i) => Math.min(90, Math.max(h.length, ...rows.map((r) => r[i].length))));
   const line = (cells: string[]) => cells.map((c, i) => (c.length > width[i] ? `${c.slice(0, width[i] - 1)}…` : c.padEnd(width[i]))).join('  ');
   const reasons = v.rows.filter((r) => r.verdict !== 'ok').map((r) => `  ${r.name}: ${r.reasons.join('; ')}`);
-  return [line(head), ...rows.map(line), '', `vet ${v.verdict.toUpperCase()}: candidate ${v.candidate.version} against baseline ${v.baseline.version}`, ...reasons].join('\n');
+  return [line(head), ...rows.map(line), '', ...v.notes.map((n) => `note: ${n}`), `vet ${v.verdict.toUpperCase()}: candidate ${v.candidate.version} against baseline ${v.baseline.version}`, ...reasons].join('\n');
 }
 
 /** `dir`: where the page is written, so links to the run reports are relative (the folder can be moved). */
@@ -246,6 +249,7 @@ export function renderVetHtml(v: VetComparison, dir?: string): string {
   const dirs = (side: { runDirs?: string[] }) => (side.runDirs?.length ? side.runDirs.map((d) => `<a href="${esc(dir ? relative(dir, join(d, 'report.html')) : join(d, 'report.html'))}">${esc(basename(d))}</a>`).join(', ') : '–');
   const body = `<h1>vitess-chaos vet: ${esc(v.candidate.version)} against ${esc(v.baseline.version)} ${badge(v.verdict)}</h1>
 <p class="meta">${v.rows.length} experiments; ${v.rows.filter((r) => r.verdict === 'regression').length} regressions, ${v.rows.filter((r) => r.verdict === 'both-fail').length} failing on both. Written ${esc(v.createdAt)}.</p>
+${v.notes.map((n) => `<div class="problems"><b>Note</b>: ${esc(n)}</div>`).join('\n')}
 <p class="note">A regression: the candidate fails where the baseline passed, or detects or recovers more slowly than max(${v.options.tolerance * 100} % of the baseline, ${v.options.slackSeconds} s) beyond the baseline. Failing on both is reported, not flagged. Detection: injection to the first alarm; recovery: remediation to the heartbeat back at baseline.</p>
 ${table(['experiment', `baseline ${v.baseline.version}`, `candidate ${v.candidate.version}`, 'detection', 'recovery', 'verdict', 'why'], rows)}
 <h3>Run reports</h3>
