@@ -53,3 +53,30 @@ clean-images: deps
 #   make compat VITESS_CHAOS_VITESS=23.0.3
 compat: deps docker
 	npx ts-node --transpile-only bench/compat.ts
+
+# --- The command line: run with reports, vet two versions, re-render, look at a report ---
+.PHONY: list run vet report report-shot
+
+list: deps
+	@npx ts-node --transpile-only harness/cli/main.ts list
+
+# Experiments by name with an HTML report per run: make run E="empty-vschema int-sequence"
+run: deps docker
+	@test -n "$(E)" || { echo "usage: make run E=\"<experiment> ...\"   (make list shows them)"; exit 2; }
+	npx ts-node --transpile-only harness/cli/main.ts run $(E)
+
+# make vet BASELINE=24.0.3 CANDIDATE=23.0.0 [E=empty-vschema]
+vet: deps docker
+	@test -n "$(BASELINE)" -a -n "$(CANDIDATE)" || { echo "usage: make vet BASELINE=<version> CANDIDATE=<version> [E=\"<experiment> ...\"]"; exit 2; }
+	npx ts-node --transpile-only harness/cli/main.ts vet --baseline $(BASELINE) --candidate $(CANDIDATE) $(E)
+
+# (Re)writes reports/<run-id>/report.html: make report RUN=reports/<run-id>
+report: deps
+	@test -n "$(RUN)" || { echo "usage: make report RUN=reports/<run-id>"; exit 2; }
+	npx ts-node --transpile-only harness/cli/main.ts report $(RUN)
+
+# Screenshot of a run's report in headless Chromium: make report-shot RUN=reports/<run-id> [SHOT=/tmp/report.png]
+report-shot: deps
+	@test -n "$(RUN)" || { echo "usage: make report-shot RUN=reports/<run-id> [SHOT=/tmp/report.png]"; exit 2; }
+	npx ts-node --transpile-only harness/cli/main.ts report $(RUN)
+	bench/screenshot.sh $(RUN) $(or $(SHOT),/tmp/report.png)

@@ -1,0 +1,132 @@
+// Running experiments the way `make experiment` does (Jest, chaos project, in band), as a
+// child process with its output streamed, then finding the run folders it wrote, recording
+// which Jest case wrote which experiment report, and writing each folder's report.html.
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CatalogEntry } from '../../experiments/catalog';
+import { matchCases, JestCase, readCases } from '../report/cases';
+import { writeHtmlReport } from '../report/html';
+import { readRun, TESTS_FILE } from '../report/run-report';
+import { REPO_ROOT, REPORTS_DIR } from '../paths';
+import type { Settings } from '../settings';
+
+/** A run folder's name: what newRunId() makes (harness/cluster/labels.ts). */
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+export interface RunOutcome {
+  /** 0 every test passed, 1 a test failed, 2 nothing could run (environment), 130 interrupted. */
+  code: number;
+  jestExit: number | null;
+  cases: JestCase[];
+  /** Run folders this run wrote (new since it started), oldest first. */
+  runDirs: string[];
+  /** report.html of each run folder that holds an experiment report. */
+  reports: string[];
+}
+
+/** Run folders under `root`, with their modification times. */
+export function listRunDirs(root: string = REPORTS_DIR): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync(root)) return out;
+  for (const name of readdirSync(root)) {
+    if (!RUN_ID.test(name)) continue;
+    const st = statSync(join(root, name));
+    if (st.isDirectory()) out.set(name, st.mtimeMs);
+  }
+  return out;
+}
+
+/**
+ * The folders a run made: names absent before it started, created no earlier than it
+ * started. A run id is minted per cluster, so a folder that existed before is never ours.
+ */
+export function newRunDirs(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, startedAt: number): string[] {
+  return [...after]
+    .filter(([name, mtime]) => !before.has(name) && mtime >= startedAt - 1000)
+    .map(([name]) => name)
+    .sort();
+}
+
+export interface RunChaosOptions {
+  settings: Settings;
+  say: (line: string) => void;
+  /** Where Jest's own output goes (default: this process's stdout/stderr). */
+  quiet?: boolean;
+}
+
+function jestArgs(files: string[]): string[] {
+  return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', ...files];
+}
+
+/**
+ * 0 when Jest passed; 1 when a test failed; 2 when nothing ran at all (no Docker engine, an
+ * image that would not build, Jest itself failing): an environment error, not a result.
+ */
+export function exitCodeOf(jestExit: number | null, cases: readonly JestCase[]): number {
+  if (jestExit === 0) return 0;
+  const ran = cases.filter((c) => c.status === 'passed' || c.status === 'failed');
+  if (ran.length === 0) return 2;
+  return ran.some((c) => c.status === 'failed') ? 1 : 2;
+}
+
+/**
+ * After a run: the run folders it made under `root`, each given tests.json (the Jest cases of
+ * the files whose reports it holds, with the reports each case wrote) and report.html.
+ */
+export async function collectRuns(root: string, before: ReadonlyMap<string, number>, startedAt: number, cases: readonly JestCase[], say: (line: string) => void): Promise<{ runDirs: string[]; reports: string[] }> {
+  const runDirs = newRunDirs(before, listRunDirs(root), startedAt).map((n) => join(root, n));
+  const reports: string[] = [];
+  for (const dir of runDirs) {
+    const run = await readRun(dir);
+    if (!run.experiments.length) {
+      say(`${dir}: no experiment report (logs only)`);
+      continue;
+    }
+    // Cases that wrote no report but ran on the same cluster (an audit, say) belong with their file's.
+    const matched = matchCases(cases, run.experiments);
+    const files = new Set(matched.filter((c) => c.experiments!.length).map((c) => c.file));
+    await fs.writeFile(join(dir, TESTS_FILE), `${JSON.stringify(matched.filter((c) => files.has(c.file)), null, 2)}\n`);
+    reports.push(await writeHtmlReport(dir));
+  }
+  return { runDirs, reports };
+}
+
+/** Runs the experiments' Jest files against one version; never throws for a failed test. */
+export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOptions): Promise<RunOutcome> {
+  const files = entries.map((e) => e.file);
+  const casesFile = join(tmpdir(), `vitess-chaos-cases-${process.pid}-${Date.now()}.json`);
+  const before = listRunDirs();
+  const startedAt = Date.now();
+  o.say(`running ${entries.map((e) => e.name).join(', ')} on Vitess ${o.settings.vitess.release} with ${o.settings.database.id} (jest, chaos project, in band)`);
+  const child = spawn(process.execPath, jestArgs(files), {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      VITESS_CHAOS_VITESS: o.settings.vitess.release,
+      VITESS_CHAOS_DB: o.settings.database.id,
+      VITESS_CHAOS_CASES: casesFile,
+      TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
+    },
+    stdio: o.quiet ? ['ignore', 'ignore', 'ignore'] : 'inherit',
+  });
+  // Ctrl-C reaches Jest too (same process group): its experiments clean up and exit; this
+  // process stays to write the reports of what finished.
+  let interrupted = false;
+  const onSigint = () => (interrupted = true);
+  process.on('SIGINT', onSigint);
+  const jestExit = await new Promise<number | null>((resolve) => {
+    child.on('error', (e) => {
+      o.say(`could not start jest: ${e.message}`);
+      resolve(null);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 2 : null)));
+  }).finally(() => process.off('SIGINT', onSigint));
+
+  const rawCases = readCases(casesFile);
+  await fs.rm(casesFile, { force: true });
+  const { runDirs, reports } = await collectRuns(REPORTS_DIR, before, startedAt, rawCases, o.say);
+  const code = interrupted ? 130 : exitCodeOf(jestExit, rawCases);
+  return { code, jestExit, cases: rawCases, runDirs, reports };
+}
