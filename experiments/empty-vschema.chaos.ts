@@ -74,7 +74,8 @@ describe('empty VSchema reaches the routing layer (incident 2026-01-10)', () => 
 
   test('case 3 with a broken fault (the MoveTables does not fail) is reported as a failure', async () => {
     const { experiment, fault } = realBug(true);
-    await runExperiment(experiment, { cluster: cluster() });
+    const r = await runExperiment(experiment, { cluster: cluster() });
     expect(moveTablesProblems(fault)).toEqual(['MoveTables create did not fail: the fault injected nothing']);
+    expect(r.verdict).toBe('fail');
   }, 300_000);
 });

@@ -18,6 +18,7 @@
 //   | 23.0.2, 23.0.3, 23.0.5  | fixed             |
 //   | 24.0.0 - 24.0.3         | fixed             |
 // With MySQL 9.7 only 23+ runs, so 23.0.0 is the affected release this harness can show.
+import { equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison, IncidentStep } from '../harness/experiment/experiment';
 import { EmptyVSchemaFault } from '../harness/faults/vschema';
 import { restoreVSchema } from '../harness/observe/vschema-store';
@@ -190,6 +191,11 @@ export function realBug(broken = false): { experiment: Experiment; fault: Failed
       ],
       // Observe for a few seconds under load, then clean up (the heal restores anything wiped).
       remediate: { afterMs: 3000 },
+      // In the result too (not only in the Jest case), so a report or a vet sees the regression.
+      checks: () => [
+        equals('MoveTables create failed on the time-zone check', fault.error !== undefined && /time.?zone/i.test(fault.error) ? 1 : 0, 1),
+        equals(`stored VSchema of ${SHARDED_KEYSPACE} unchanged by the failed MoveTables (Vitess issue 19115)`, fault.changed() ? 0 : 1, 1),
+      ],
     },
   };
 }

@@ -1,0 +1,85 @@
+import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
+import { atLeast, atMost, describeCheck, equals } from '../harness/experiment/assertions';
+import { settledAt } from '../harness/experiment/timings';
+import { errorRateHigh } from '../harness/observe/detectors';
+import { multiLabels, nextIdInShard } from '../harness/observe/failover-probes';
+import { Timeline } from '../harness/observe/timeline';
+
+describe('VTOrc multi-label stats', () => {
+  test('dotted keys become named labels; keys of another shape are skipped', () => {
+    const stat = { 'DeadPrimary.zone1-0000000200.customer.-80': 1, 'ReplicationStopped.zone1-0000000201.customer.-80': 0, odd: 3 };
+    expect(multiLabels(stat, ['analysis', 'tablet', 'keyspace', 'shard'])).toEqual([
+      { labels: { analysis: 'DeadPrimary', tablet: 'zone1-0000000200', keyspace: 'customer', shard: '-80' }, value: 1 },
+      { labels: { analysis: 'ReplicationStopped', tablet: 'zone1-0000000201', keyspace: 'customer', shard: '-80' }, value: 0 },
+    ]);
+    expect(multiLabels(undefined, ['a'])).toEqual([]);
+  });
+});
+
+describe('ids for one shard', () => {
+  test.each(['-80', '80-'])('the next id from any start hashes into %s', (shard) => {
+    const range = parseShardName(shard);
+    let from = 10n ** 15n;
+    for (let i = 0; i < 20; i++) {
+      const id = nextIdInShard(range, from);
+      expect(id).toBeGreaterThanOrEqual(from);
+      expect(contains(range, hashVindex(id))).toBe(true);
+      from = id + 1n;
+    }
+  });
+});
+
+describe('settledAt', () => {
+  const s: [number, number][] = [
+    [0, 0],
+    [1000, 0.5],
+    [2000, 0.4],
+    [3000, 0],
+    [4000, 0.2],
+    [5000, 0],
+    [6000, 0],
+    [7000, 0],
+  ];
+  test('the first run at or under the ceiling that lasts long enough', () => {
+    expect(settledAt(s, 1000, 0.01, 2000)).toBe(5000);
+    expect(settledAt(s, 1000, 0.3, 1000)).toBe(3000);
+  });
+  test('undefined when it never settles for that long', () => {
+    expect(settledAt(s, 1000, 0.01, 5000)).toBeUndefined();
+  });
+});
+
+describe('checks', () => {
+  test('each comparison passes and fails on its own side', () => {
+    expect(atMost('x', 2, 3).pass).toBe(true);
+    expect(atMost('x', 4, 3).pass).toBe(false);
+    expect(atLeast('x', 4, 3).pass).toBe(true);
+    expect(atLeast('x', 2, 3).pass).toBe(false);
+    expect(equals('x', 0, 0).pass).toBe(true);
+    expect(equals('x', 1, 0).pass).toBe(false);
+  });
+  test('not measured never passes, and says so', () => {
+    const c = atMost('VTOrc noticed', null, 10);
+    expect(c.pass).toBe(false);
+    expect(describeCheck(c)).toBe('VTOrc noticed: not measured, expected at most 10 s');
+    expect(describeCheck(equals('usable', 3, 8, 'connections'))).toBe('usable: measured 3 connections, expected exactly 8 connections');
+  });
+});
+
+describe('error-rate detector', () => {
+  test('fires once the failed share stays above the bar for its duration', () => {
+    const tl = new Timeline(() => 0);
+    for (const [t, v] of [
+      [0, 0],
+      [250, 0.02],
+      [500, 0.3],
+      [750, 0.5],
+      [1000, 0.4],
+      [1250, 0],
+    ] as const) {
+      tl.sample('load', 'error_rate', v, undefined, t);
+    }
+    expect(errorRateHigh({ above: 0.05, forMs: 500 }).evaluate(tl, 0)).toMatchObject({ t: 1000, detector: 'error-rate' });
+    expect(errorRateHigh({ above: 0.05, forMs: 1000 }).evaluate(tl, 0)).toBeUndefined();
+  });
+});
