@@ -76,8 +76,19 @@ export const CHARTS: readonly ChartSpec[] = [
     id: 'errors',
     title: 'Error rate',
     yTitle: '% of requests failed',
-    series: [{ probe: 'load', name: 'error_rate', legend: 'failed requests (%)', scale: 100 }],
+    series: [
+      { probe: 'load', name: 'error_rate', legend: 'failed requests (%)', scale: 100 },
+      // Other apps beside the main one (harness/workload/side-app.ts), under their own probe names.
+      { probe: 'static-via-vtgate', name: 'error_rate', legend: "incident's pool via vtgate (%)", scale: 100 },
+      { probe: 'static-direct', name: 'error_rate', legend: "incident's pool straight to MySQL (%)", scale: 100 },
+    ],
     yDomain: [0, 100],
+  },
+  {
+    id: 'shard-writes',
+    title: 'One write per shard (every 100 ms)',
+    yTitle: 'milliseconds',
+    series: [{ probe: 'shard_write', name: 'latency_ms', legend: (l) => `write latency, shard ${l.shard ?? '?'}` }],
   },
   {
     id: 'replica-lag',
