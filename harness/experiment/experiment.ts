@@ -83,6 +83,8 @@ export interface Experiment {
   afterRecovery?: (ctx: ExperimentContext) => Promise<void>;
   /** Probes beside the defaults. */
   probes?: (ctx: ExperimentContext) => Probe[];
+  /** Set-up on the running cluster before the workload starts (seed data, plan checks). */
+  prepare?: (cluster: Cluster) => Promise<void>;
   /** Other apps beside the main workload (other pool configurations), started with it. */
   sideApps?: (cluster: Cluster) => SideAppSpec[] | Promise<SideAppSpec[]>;
   /** Thresholds on the result, each recorded in result.checks; a failed one fails the run. */
@@ -186,6 +188,10 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
   let live: NodeJS.Timeout | undefined;
   let ctx: ExperimentContext | undefined;
   try {
+    if (exp.prepare) {
+      say(`[${exp.name}] preparing`);
+      await exp.prepare(cluster);
+    }
     app = await AppProcess.start({ vtgate: { host: cluster.vtgate.host, port: cluster.vtgate.port }, ...exp.app });
     for (const spec of (await exp.sideApps?.(cluster)) ?? []) sideApps.push(await SideApp.start(spec, timeline));
     const ledger = new Ledger();

@@ -3,9 +3,16 @@
 import type { Cluster } from '../cluster/cluster';
 import type { Timeline } from '../observe/timeline';
 
+/** What a fault may do to the running workload app (a deploy flips its flags). */
+export interface FlaggedApp {
+  setFlag(name: string, value: string): Promise<void>;
+}
+
 export interface FaultContext {
   cluster: Cluster;
   timeline: Timeline;
+  /** The workload app, when the run has one. */
+  app?: FlaggedApp;
 }
 
 export interface Fault {

@@ -37,6 +37,12 @@ export class AppProcess {
     return (await (await fetch(`${this.url}/admin/pool-check`)).json()) as PoolCheck;
   }
 
+  /** Sets a feature flag (how a deploy or a rollback reaches the running app here). */
+  async setFlag(name: string, value: string): Promise<void> {
+    const r = await fetch(`${this.url}/admin/flag`, { method: 'POST', body: JSON.stringify({ name, value }), headers: { 'content-type': 'application/json' } });
+    if (!r.ok) throw new Error(`flag ${name}=${value}: HTTP ${r.status}`);
+  }
+
   /** Switches writes to one table off (true) or on again (false). */
   async killswitch(table: string, on: boolean): Promise<void> {
     const r = await fetch(`${this.url}/admin/killswitch`, { method: 'POST', body: JSON.stringify({ table, on: String(on) }), headers: { 'content-type': 'application/json' } });

@@ -36,7 +36,22 @@ export interface AppCounters {
   errorsByCode: Record<string, number>;
   /** The first message seen for each code: what a client was told. */
   errorSamples: Record<string, string>;
+  /** Feature flags as set now (the "deploy" of a query switches one). */
+  flags: Record<string, string>;
+  /** Requests per query variant being answered right now (the work a rollback must drain). */
+  inFlight: Record<string, number>;
 }
+
+/**
+ * The inbox list, and what a deploy switches it to: the same list with each conversation's
+ * URL-reputation verdict, joined from a table in another keyspace on a column with no index.
+ */
+export const INBOX_QUERIES = {
+  plain: 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20',
+  joined:
+    'SELECT c.id, c.subject, v.verdict FROM conversations c LEFT JOIN commerce.url_verdicts v ON v.conversation_token = c.token ' +
+    'WHERE c.inbox_id = ? ORDER BY c.id DESC LIMIT 20',
+} as const;
 
 /** Every connection the app's pool would hand out, tried once. */
 export interface PoolCheck {
@@ -157,6 +172,8 @@ export function createApp(options: AppOptions): App {
     readsFailed: 0,
     errorsByCode: {},
     errorSamples: {},
+    flags: { 'inbox-query': 'plain' },
+    inFlight: {},
   };
   const killed = new Set<string>();
 
@@ -206,7 +223,18 @@ export function createApp(options: AppOptions): App {
         return read(res, 'SELECT c.id, c.subject, m.id AS message_id, m.body FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ?', [parts[1]], true);
       }
       if (req.method === 'GET' && parts[0] === 'inbox' && parts.length === 2) {
-        return read(res, 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20', [Number(parts[1])], false);
+        const variant = counters.flags['inbox-query'] === 'joined' ? 'joined' : 'plain';
+        counters.inFlight[variant] = (counters.inFlight[variant] ?? 0) + 1;
+        try {
+          return await read(res, INBOX_QUERIES[variant], [Number(parts[1])], false);
+        } finally {
+          counters.inFlight[variant] -= 1;
+        }
+      }
+      if (req.method === 'POST' && parts[0] === 'admin' && parts[1] === 'flag') {
+        if (!b.name || b.value === undefined) return send(res, 400, { error: 'flag needs a name and a value' });
+        counters.flags[b.name] = b.value;
+        return send(res, 200, { flags: counters.flags });
       }
       if (req.method === 'GET' && parts[0] === 'metrics') return send(res, 200, counters);
       if (req.method === 'GET' && parts[0] === 'admin' && parts[1] === 'pool-check') return send(res, 200, await db.check());

@@ -1,0 +1,253 @@
+// Incident 2025-10-17: a deploy added a query to a hot path whose tables lived in different
+// keyspaces; no index could be used, every call did full scans, the inbox became unusable.
+// The heartbeat alarm triggered an automatic rollback, and processes blocked on slow queries
+// stretched recovery. Here the inbox list switches (a flag flipped at runtime: the deploy) to
+// a join with a URL-verdict table in the other keyspace, joined on a column with no index.
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Cluster } from '../harness/cluster/cluster';
+import { SEQUENCE_KEYSPACE } from '../harness/cluster/default-topology';
+import { waitFor } from '../harness/cluster/readiness';
+import type { Topology } from '../harness/cluster/topology';
+import { atLeast, atMost, equals } from '../harness/experiment/assertions';
+import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
+import { settledAt } from '../harness/experiment/timings';
+import { DeployFault } from '../harness/faults/deploy';
+import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
+import { guardQuery, GuardVerdict } from '../harness/observe/query-guard';
+import { INBOX_QUERIES } from '../harness/workload/app';
+import { withInboxSchema } from '../harness/workload/schema';
+
+/** Rows in the other keyspace's table: a scan of them takes tens of milliseconds here, per row joined. */
+export const URL_VERDICT_ROWS = 200_000;
+
+export const THRESHOLDS = {
+  /** The incident's alarm came ~3.7 min after the deploy; the sharpened alarm must fire within 30 s. */
+  detectSeconds: 30,
+  /** The rollback is automatic on the alarm: it must start within 2 s of it. */
+  rollbackAfterAlarmSeconds: 2,
+  /** Slow queries still running at the rollback must be gone within 30 s (drained or killed). */
+  drainSeconds: 30,
+  /** Heartbeat and p99 back at baseline within 60 s of the rollback (the incident: ~7 min). */
+  recoverSeconds: 60,
+  /** The deploy must really hurt: p99 at least this many times the steady one (a no-op deploy would not). */
+  latencyRiseFactor: 5,
+};
+
+/** p99 over a 1 s window on 2 shared cores is noisy (steady 15-50 ms): "back" is under 3x steady, or 100 ms. */
+const p99Ceiling = (steady: number) => Math.max(3 * steady, 100);
+
+export const INCIDENT_TIMELINE: IncidentStep[] = [
+  { minute: 0, what: 'deployment completes: a query joining tables of two keyspaces is on busy paths (11:45:15 UTC)' },
+  { minute: 0.75, what: 'application latency starts rising (11:46:00)' },
+  { minute: 3.7, what: 'inbox activity (heartbeat) alarm fires (11:48:59)' },
+  { minute: 4.8, what: 'automatic rollback starts (11:50:01)' },
+  { minute: 7, what: 'rollback completes: processes blocked on slow queries were replaced one at a time (11:52:17)' },
+  { minute: 8.75, what: 'inbox activity starts recovering (11:54:00)' },
+  { minute: 11.75, what: 'inbox activity at normal levels (11:57:00)' },
+];
+
+export function topology(): Topology {
+  const t = withInboxSchema();
+  const seq = t.keyspaces.find((k) => k.name === SEQUENCE_KEYSPACE)!;
+  // Verdicts on URLs found in conversations, kept (by mistake) in the other keyspace, and with
+  // no index on the column the new query joins on.
+  seq.schema.push(`CREATE TABLE url_verdicts (
+    id BIGINT NOT NULL AUTO_INCREMENT, conversation_token VARCHAR(40) NOT NULL, url VARCHAR(200) NOT NULL,
+    verdict VARCHAR(10) NOT NULL, PRIMARY KEY (id))`);
+  seq.vschema.tables = { ...seq.vschema.tables, url_verdicts: {} };
+  return t;
+}
+
+/** Fills url_verdicts on the sequence keyspace's primary (replicated as usual); returns how long one scan of it takes. */
+export async function seedUrlVerdicts(cluster: Cluster, rows = URL_VERDICT_ROWS): Promise<{ rows: number; scanMs: number }> {
+  const primary = await cluster.primaryOf(SEQUENCE_KEYSPACE, '0');
+  const conn = await primary.mysql();
+  try {
+    await conn.query(`USE \`${primary.dbName}\``);
+    const [have] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM url_verdicts');
+    if (Number(have[0].n) < rows) {
+      await conn.query('SET SESSION cte_max_recursion_depth = ?', [rows + 1]);
+      await conn.query(
+        `INSERT INTO url_verdicts (conversation_token, url, verdict)
+         WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         SELECT MD5(i), CONCAT('https://example.invalid/', i), IF(i % 97 = 0, 'unsafe', 'safe') FROM n`,
+        [rows - Number(have[0].n)],
+      );
+    }
+    const t0 = performance.now();
+    await conn.query("SELECT verdict FROM url_verdicts WHERE conversation_token = 'none'");
+    return { rows, scanMs: Math.round(performance.now() - t0) };
+  } finally {
+    conn.destroy();
+  }
+}
+
+export type Drain = 'wait' | 'kill';
+
+interface DrainRecord {
+  inFlightAtRollback?: number;
+  drainedAt?: number;
+  killed: number;
+}
+
+/**
+ * After the rollback, requests already running the joined query keep the app's connections
+ * busy. 'wait' lets them finish (the incident's grace periods); 'kill' ends their queries on
+ * the other keyspace's primary, as an operator (or a deploy tool) would.
+ */
+async function drain(ctx: ExperimentContext, how: Drain, into: DrainRecord): Promise<void> {
+  into.inFlightAtRollback = (await ctx.app.counters()).inFlight.joined ?? 0;
+  ctx.timeline.event('note', `draining ${into.inFlightAtRollback} slow requests (${how})`, { inFlight: into.inFlightAtRollback });
+  const primary = await ctx.cluster.primaryOf(SEQUENCE_KEYSPACE, '0');
+  const conn = how === 'kill' ? await primary.mysql() : undefined;
+  try {
+    await waitFor({
+      what: 'the slow joined requests to drain',
+      timeoutMs: THRESHOLDS.drainSeconds * 1000 * 2,
+      intervalMs: 100,
+      check: async () => {
+        if (conn) {
+          const [running] = await conn.query<RowDataPacket[]>("SELECT id FROM information_schema.processlist WHERE command = 'Query' AND info LIKE '%url_verdicts%' AND info NOT LIKE '%processlist%'");
+          for (const r of running) {
+            await conn.query(`KILL QUERY ${Number(r.id)}`).catch(() => undefined);
+            into.killed += 1;
+          }
+        }
+        const left = (await ctx.app.counters()).inFlight.joined ?? 0;
+        return { ready: left === 0, status: `${left} still running` };
+      },
+    });
+    into.drainedAt = ctx.timeline.now();
+    ctx.timeline.event('note', 'slow requests drained', { killed: into.killed });
+  } finally {
+    conn?.destroy();
+  }
+}
+
+export type JoinMeasures = {
+  sizes: { urlVerdictRows: number; oneScanMs: number; conversationsAtDeploy: number };
+  steady: { p99Ms: number; writesPerSec: number; okPerSec: number };
+  duringFault: { maxP99Ms: number; minWritesPerSec: number; minOkPerSec: number };
+  latencyRiseFactor: number;
+  rollbackAfterAlarmSeconds: number | null;
+  inFlightAtRollback: number | null;
+  drainSeconds: number | null;
+  killedQueries: number;
+  p99BackSeconds: number | null;
+  guard: { plain: GuardVerdict['findings']; joined: GuardVerdict['findings'] };
+};
+
+export function crossKeyspaceJoin(o: { drain: Drain; broken?: boolean }): Experiment {
+  const fault = new DeployFault({
+    flag: 'inbox-query',
+    deployed: 'joined',
+    rolledBack: 'plain',
+    description: 'the inbox list now joins each conversation to its URL verdict, kept in the other keyspace, on a column with no index',
+    broken: o.broken,
+  });
+  const drained: DrainRecord = { killed: 0 };
+  const sizes = { urlVerdictRows: 0, oneScanMs: 0, conversationsAtDeploy: 0 };
+  const guard: JoinMeasures['guard'] = { plain: [], joined: [] };
+  return {
+    name: `cross-keyspace-join-${o.drain}${o.broken ? '-broken-fault' : ''}`,
+    title: `A cross-keyspace join ships to the inbox list; heartbeat alarm, automatic rollback, slow queries ${o.drain === 'wait' ? 'drained' : 'killed'}`,
+    incident: { file: '2025-10-17-cross-keyspace-join-full-scans.txt', timeline: INCIDENT_TIMELINE },
+    topology,
+    // The inbox list is the hot path here: a third of the requests (reads of one conversation fewer).
+    load: { mix: { list_inbox: 30, read_conversation: 10 } },
+    fault,
+    detectors: ({ baseline: b }) => [heartbeatAnomaly(b), p99LatencyHigh({ thresholdMs: 1000, forMs: 1000 })],
+    primaryDetector: ['heartbeat-anomaly', 'p99-latency'],
+    remediate: {
+      onAlarm: ['heartbeat-anomaly', 'p99-latency'],
+      action: async (ctx) => {
+        await fault.heal(ctx);
+        await drain(ctx, o.drain, drained);
+      },
+    },
+    recovery: { timeoutSeconds: 120 },
+    prepare: async (cluster) => {
+      const seeded = await seedUrlVerdicts(cluster);
+      sizes.urlVerdictRows = seeded.rows;
+      sizes.oneScanMs = seeded.scanMs;
+      // The pre-deploy guard, as a CI step would run it before shipping: both queries planned.
+      // The deploy then goes ahead anyway: the run shows what the guard would have prevented.
+      const sample = [7];
+      guard.plain = (await guardQuery(cluster, INBOX_QUERIES.plain, sample)).findings;
+      guard.joined = (await guardQuery(cluster, INBOX_QUERIES.joined, sample)).findings;
+    },
+    measure: (ctx, r) => measure(ctx, r, sizes, drained, guard),
+    checks: (r) => checks(r),
+    compare: (r) => {
+      const m = r.measured as JoinMeasures | undefined;
+      const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
+      const alarm = firstAlarm(r);
+      return [
+        { what: 'deploy → latency rising', incident: '~45 s (11:46:00)', measured: m ? `p99 ${m.steady.p99Ms} → ${m.duringFault.maxP99Ms} ms (x${m.latencyRiseFactor})` : 'not measured' },
+        { what: 'deploy → alarm', incident: '~3.7 min (11:48:59)', measured: s(alarm) },
+        { what: 'alarm → rollback', incident: '~1 min (11:50:01), completed 11:52:17', measured: s(m?.rollbackAfterAlarmSeconds) },
+        { what: 'blocked work at the rollback', incident: 'processes blocked on slow queries; each given a grace period', measured: m ? `${m.inFlightAtRollback} slow requests in flight, ${o.drain === 'kill' ? `${m.killedQueries} queries killed, ` : ''}gone after ${s(m.drainSeconds)}` : 'not measured' },
+        { what: 'deploy → back at normal', incident: '~11.75 min (11:57:00)', measured: `heartbeat ${s(r.timings.timeToRecoverSeconds)}, p99 ${s(m?.p99BackSeconds)}` },
+        { what: 'prevention', incident: '[In progress] block high-volume joins across keyspaces', measured: m ? `guard rejects the joined query (${m.guard.joined.map((f) => f.kind).join(', ') || 'nothing found'}) and passes the plain one (${m.guard.plain.length} findings)` : 'not measured' },
+      ];
+    },
+  };
+}
+
+function firstAlarm(r: ExperimentResult): number | null {
+  const fired = Object.values(r.timings.detectionSeconds).filter((v): v is number => v !== null);
+  return fired.length ? Math.min(...fired) : null;
+}
+
+async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinMeasures['sizes'], drained: DrainRecord, guard: JoinMeasures['guard']): Promise<JoinMeasures> {
+  const tl = ctx.timeline;
+  const injectAt = r.timings.injectAt ?? 0;
+  const rollbackAt = r.timings.remediationAt;
+  const end = tl.now();
+  const steady = {
+    p99Ms: Math.round(ctx.baselineOf('load', 'p99_ms') ?? 0),
+    writesPerSec: Math.round(ctx.baseline() ?? 0),
+    okPerSec: Math.round(ctx.baselineOf('load', 'ok_per_s') ?? 0),
+  };
+  const faultEnd = r.timings.recoveredAt ?? end;
+  const inFault = ([t]: [number, number]) => t >= injectAt && t <= faultEnd;
+  const p99 = tl.series('load', 'p99_ms');
+  const duringFault = {
+    maxP99Ms: Math.round(Math.max(0, ...p99.filter(inFault).map(([, v]) => v))),
+    minWritesPerSec: Math.round(Math.min(Infinity, ...tl.series('heartbeat', 'writes_per_s').filter(inFault).map(([, v]) => v))),
+    minOkPerSec: Math.round(Math.min(Infinity, ...tl.series('load', 'ok_per_s').filter(inFault).map(([, v]) => v))),
+  };
+  const alarm = firstAlarm(r);
+  const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99Ceiling(steady.p99Ms), 3000);
+  const pool = ctx.cluster.vtgatePool({ connectionLimit: 1, database: 'customer' });
+  const [conv] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations');
+  sizes.conversationsAtDeploy = Number(conv[0].n);
+  return {
+    sizes,
+    steady,
+    duringFault,
+    latencyRiseFactor: steady.p99Ms > 0 ? Math.round((duringFault.maxP99Ms / steady.p99Ms) * 10) / 10 : 0,
+    rollbackAfterAlarmSeconds: alarm === null || r.timings.remediationSeconds === undefined ? null : Math.round((r.timings.remediationSeconds - alarm) * 1000) / 1000,
+    inFlightAtRollback: drained.inFlightAtRollback ?? null,
+    drainSeconds: drained.drainedAt === undefined || rollbackAt === undefined ? null : Math.round(drained.drainedAt - rollbackAt) / 1000,
+    killedQueries: drained.killed,
+    p99BackSeconds: p99Back === undefined || rollbackAt === undefined ? null : Math.round(p99Back - rollbackAt) / 1000,
+    guard,
+  };
+}
+
+function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
+  const m = r.measured as JoinMeasures | undefined;
+  if (!m) return [atMost('cross-keyspace join measures', null, 0)];
+  return [
+    atLeast('p99 during the deploy, times the steady p99', m.latencyRiseFactor, THRESHOLDS.latencyRiseFactor, 'x'),
+    atMost('first alarm after the deploy', firstAlarm(r), THRESHOLDS.detectSeconds),
+    atMost('rollback after the alarm', m.rollbackAfterAlarmSeconds, THRESHOLDS.rollbackAfterAlarmSeconds),
+    atMost('slow requests gone after the rollback', m.drainSeconds, THRESHOLDS.drainSeconds),
+    atMost('heartbeat back at baseline after the rollback', r.timings.recoverySeconds, THRESHOLDS.recoverSeconds),
+    atMost('p99 back at baseline after the rollback', m.p99BackSeconds, THRESHOLDS.recoverSeconds),
+    equals('guard: cross-keyspace joins found in the joined query', m.guard.joined.filter((f) => f.kind === 'cross-keyspace-join').length >= 1 ? 1 : 0, 1),
+    equals('guard: full scans found in the joined query', m.guard.joined.filter((f) => f.kind === 'full-scan').length >= 1 ? 1 : 0, 1),
+    equals('guard: findings in the plain query', m.guard.plain.length, 0, 'findings'),
+  ];
+}

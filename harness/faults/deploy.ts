@@ -1,0 +1,43 @@
+// A deploy that switches a running app to other code, stood for by a feature flag flipped at
+// runtime; heal() is the rollback (the flag set back).
+import type { Fault, FaultContext, FlaggedApp } from './fault';
+
+export interface DeployOptions {
+  flag: string;
+  deployed: string;
+  rolledBack: string;
+  description: string;
+  /** Flips nothing (records the fault event only): the experiment must then fail. */
+  broken?: boolean;
+}
+
+export class DeployFault implements Fault {
+  readonly name: string;
+  readonly description: string;
+  private live = false;
+
+  constructor(private readonly o: DeployOptions) {
+    this.name = `deploy-${o.flag}-${o.deployed}${o.broken ? '-broken' : ''}`;
+    this.description = o.broken ? `(broken on purpose: flips nothing) ${o.description}` : o.description;
+  }
+
+  async inject(ctx: FaultContext): Promise<void> {
+    if (!this.o.broken) {
+      await appOf(ctx).setFlag(this.o.flag, this.o.deployed);
+      this.live = true;
+    }
+    ctx.timeline.event('fault', this.name, { flag: this.o.flag, value: this.o.deployed, injected: !this.o.broken });
+  }
+
+  async heal(ctx: FaultContext): Promise<void> {
+    if (!this.live) return;
+    await appOf(ctx).setFlag(this.o.flag, this.o.rolledBack);
+    this.live = false;
+    ctx.timeline.event('remediation', `rollback ${this.o.flag}`, { flag: this.o.flag, value: this.o.rolledBack });
+  }
+}
+
+function appOf(ctx: FaultContext): FlaggedApp {
+  if (!ctx.app) throw new Error('a deploy fault needs the workload app in its context');
+  return ctx.app;
+}
