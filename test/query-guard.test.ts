@@ -28,5 +28,8 @@ describe('query guard: plan reading', () => {
   test('bind variables become literals MySQL can EXPLAIN; quoted text and ::lists too', () => {
     expect(withLiterals('select v from t where a = :c_token and b in ::__vals')).toBe("select v from t where a = '0' and b in ('0')");
     expect(withLiterals('select 1 from dual')).toBe('select 1 from dual');
+    expect(withLiterals('select id from c where inbox_id = :vtg1 /* INT64 */ order by id desc limit :__upper_limit /* INT64 */')).toBe(
+      "select id from c where inbox_id = '0'  order by id desc limit 1",
+    );
   });
 });

@@ -53,7 +53,12 @@ export function crossKeyspaceJoins(node: PlanNode): string[] {
 
 /** A shard query with its bind variables (:name, ::list) replaced by literals, so MySQL can EXPLAIN it. */
 export function withLiterals(query: string): string {
-  return query.replace(/::\w+/g, "('0')").replace(/(?<![:\w]):(\w+)/g, "'0'");
+  return query
+    .replace(/\/\*.*?\*\//g, '')
+    .replace(/\b(limit|offset)\s+:\w+/gi, '$1 1')
+    .replace(/::\w+/g, "('0')")
+    .replace(/(?<![:\w]):(\w+)/g, "'0'")
+    .replace(/\s+$/, '');
 }
 
 export interface GuardOptions {
@@ -77,7 +82,8 @@ export async function guardQuery(cluster: Cluster, sql: string, params: (string 
     const conn = await tablet.mysql();
     try {
       await conn.query(`USE \`${tablet.dbName}\``);
-      const [ex] = await conn.query<RowDataPacket[]>(`EXPLAIN ${withLiterals(route.Query)}`);
+      // The tabular format names the access type per table (MySQL 9 may default to the tree format).
+      const [ex] = await conn.query<RowDataPacket[]>(`EXPLAIN FORMAT=TRADITIONAL ${withLiterals(route.Query)}`);
       const explain = ex.map((r) => ({ table: String(r.table), type: String(r.type), key: r.key === null ? null : String(r.key), rows: Number(r.rows ?? 0) }));
       routes.push({ keyspace: ks.name, variant: route.Variant, query: route.Query, explain });
       for (const e of explain) {
