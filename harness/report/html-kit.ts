@@ -69,6 +69,8 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-al
 th { background: #f0f0f0; font-weight: 600; }
 table.kv th { background: #f7f7f7; font-weight: normal; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+div.why { max-width: 520px; overflow-wrap: anywhere; font-size: 12px; }
+div.name { max-width: 360px; }
 tr.pass td { background: #eef7ee; }
 tr.fail td { background: #fdecea; }
 tr.warn td { background: #fff6e0; }

@@ -237,13 +237,14 @@ export function renderVetHtml(v: VetComparison, dir?: string): string {
   const rows = v.rows.map((r) => ({
     tone: r.verdict === 'ok' ? ('pass' as const) : toneOf(r.verdict),
     cells: [
-      `<span class="nw">${esc(r.name)}</span>`,
+      `<div class="name">${esc(r.name)}</div>`,
       badge(passText(r.baseline), r.baseline ? toneOf(passText(r.baseline)) : 'neutral'),
       badge(passText(r.candidate), r.candidate ? toneOf(passText(r.candidate)) : 'neutral'),
       timingCell(r.detection),
       timingCell(r.recovery),
       badge(r.verdict, r.verdict === 'ok' ? 'pass' : toneOf(r.verdict)),
-      esc(r.reasons.join('; ')),
+      // Reasons quote assertion messages, which can run long: each is cut so the table stays readable.
+      `<div class="why">${r.reasons.map((x) => esc(x.length > 360 ? `${x.slice(0, 360)}…` : x)).join('<br>')}</div>`,
     ],
   }));
   const dirs = (side: { runDirs?: string[] }) => (side.runDirs?.length ? side.runDirs.map((d) => `<a href="${esc(dir ? relative(dir, join(d, 'report.html')) : join(d, 'report.html'))}">${esc(basename(d))}</a>`).join(', ') : '–');
