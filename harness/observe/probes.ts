@@ -2,7 +2,7 @@
 // probe that cannot read its signal records an error sample and keeps going: a probe must
 // never take the run down, and "could not read" is itself a signal.
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Cluster } from '../cluster/cluster';
+import type { Cluster, TabletHandle } from '../cluster/cluster';
 import { getVSchema } from '../cluster/vschema';
 import type { Timeline } from './timeline';
 import type { VSchemaStore } from './vschema-store';
@@ -242,6 +242,7 @@ export function integerMax(columnType: string): bigint | undefined {
 export class SequenceHeadroomProbe implements Probe {
   readonly name = 'sequence';
   private columns?: Map<string, { sequence: string; column: string; max: bigint; type: string }>;
+  private readonly primaries = new Map<string, TabletHandle>();
   constructor(
     private readonly cluster: Cluster,
     readonly periodMs = 1000,
@@ -279,8 +280,14 @@ export class SequenceHeadroomProbe implements Probe {
       byKeyspace.set(ks, [...(byKeyspace.get(ks) ?? []), seq]);
     }
     for (const [ks, seqs] of byKeyspace) {
-      const primary = await this.cluster.primaryOf(ks, this.cluster.topology.keyspaces.find((k) => k.name === ks)!.shards[0].name);
-      const conn = await primary.mysql();
+      // The primary is looked up once and again only after an error: asking vtctld every second
+      // costs a process in its container each time. A stale answer still reads replicated rows.
+      const primary = this.primaries.get(ks) ?? (await this.cluster.primaryOf(ks, this.cluster.topology.keyspaces.find((k) => k.name === ks)!.shards[0].name));
+      this.primaries.set(ks, primary);
+      const conn = await primary.mysql().catch((e: Error) => {
+        this.primaries.delete(ks);
+        throw e;
+      });
       try {
         for (const [table, c] of columns) {
           const seq = c.sequence.split('.').pop()!;
@@ -294,6 +301,9 @@ export class SequenceHeadroomProbe implements Probe {
           tl.sample(this.name, 'headroom_ids', Number(left), labels);
           tl.sample(this.name, 'headroom_percent', Number((left * 1_000_000n) / c.max) / 10_000, labels);
         }
+      } catch (e) {
+        this.primaries.delete(ks);
+        throw e;
       } finally {
         await conn.end();
       }
