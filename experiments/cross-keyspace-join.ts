@@ -153,8 +153,19 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
     // No alarm within the detection threshold is a failed run: waiting longer proves nothing.
     detectTimeoutSeconds: THRESHOLDS.detectSeconds,
     recovery: { timeoutSeconds: 120 },
-    // Long enough after recovery for p99 (a 1 s window) to show it has settled for 3 s.
-    tailSeconds: 10,
+    // Latency settles after the heartbeat (the incident's long tail): the run goes on until p99 has
+    // been back for 3 s, or the threshold passed (then the check fails with "not measured").
+    afterRecovery: async (ctx) => {
+      const rollbackAt = ctx.timeline.firstEvent('remediation')?.t;
+      if (rollbackAt === undefined) return;
+      const ceiling = p99Ceiling(ctx.baselineOf('load', 'p99_ms') ?? 0);
+      await waitFor({
+        what: `p99 back under ${ceiling.toFixed(0)} ms for 3 s`,
+        timeoutMs: Math.max(0, rollbackAt + THRESHOLDS.recoverSeconds * 1000 - ctx.timeline.now()),
+        intervalMs: 250,
+        check: async () => ({ ready: settledAt(ctx.timeline.series('load', 'p99_ms'), rollbackAt, ceiling, 3000) !== undefined, status: 'p99 still high' }),
+      }).catch(() => undefined);
+    },
     prepare: async (cluster) => {
       const seeded = await seedUrlVerdicts(cluster);
       sizes.urlVerdictRows = seeded.rows;
