@@ -42,7 +42,7 @@ export const THRESHOLDS = {
   errorRateBackSeconds: 15,
   /** Any alarm must fire within 10 s (the incident's first page came after 5 minutes). */
   detectSeconds: 10,
-  /** The untouched shard's slowest probe write from the fault until clients are back at baseline (steady: 100-200 ms at worst). */
+  /** The untouched shard's slowest probe write from the primary's death until clients are back at baseline (steady: 100-200 ms at worst). */
   otherShardMaxWriteMs: 1000,
   /** The old primary, started again, must replicate from the new one within 60 s and catch up within 60 s more. */
   rejoinSeconds: 60,
@@ -179,8 +179,10 @@ export type FailoverMeasures = {
   errorRateBackSeconds: number | null;
   failedRequests: number;
   mainPool: { total: number; usable: number };
-  /** Probe writes from the fault until clients were back at baseline. */
+  /** Probe writes from the primary's death until clients were back at baseline. */
   otherShard: { failedWrites: number; maxWriteMs: number; clientErrorsNamingIt: number };
+  /** oom: while the memory-hungry query ran, before mysqld was killed (reported, not judged: see measure()). */
+  beforeDeath?: { seconds: number; otherShardMaxWriteMs: number; faultShardMaxWriteMs: number };
   faultShard: { failedWrites: number; maxWriteMs: number };
   rejoin: { restartSeconds: number | null; replicatingSeconds: number | null; caughtUpSeconds: number | null; role?: string; errantGtid?: string; reprovisionSeconds?: number | null; error?: string };
   sideApps: Record<string, { ok: number; failed: number; usable: number; total: number; failedInLast5s: number; errorSample?: string }>;
@@ -270,18 +272,22 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
     const t = s.find(([tt, v]) => tt >= injectAt && v > before)?.[0];
     if (t !== undefined && (!recovered || t < recovered.t)) recovered = { t, type: l.type };
   }
-  // The failover window: from the fault until clients are back at baseline. The old primary's
-  // return comes later, as a separate operator step whose restart and re-provisioning load the
-  // whole (2-core) host; a stall then shows on both shards at once and is no blast radius.
+  // The failover window: from the primary's death until clients are back at baseline. Before the
+  // death (oom: the memory-hungry query running) and after recovery (the old primary's restart
+  // and re-provisioning), work on one node takes CPU from every process of this 2-core host,
+  // and a stall then shows on both shards at the same instant: that is the host, not the
+  // failover's blast radius. Those stretches are reported apart, not judged.
+  const windowStart = fault.diedAt ?? injectAt;
   const windowEnd = r.timings.recoveredAt ?? end;
-  const writes = (shard: string) => {
-    const inWindow = ([t]: [number, number]) => t >= injectAt && t <= windowEnd;
+  const writes = (shard: string, from = windowStart, to = windowEnd) => {
+    const inWindow = ([t]: [number, number]) => t >= from && t <= to;
     const ok = tl.series('shard_write', 'ok', { shard }).filter(inWindow);
     const lat = tl.series('shard_write', 'latency_ms', { shard }).filter(inWindow);
     return { ok, failedWrites: ok.filter(([, v]) => v === 0).length, maxWriteMs: Math.round(Math.max(0, ...lat.map(([, v]) => v))) };
   };
   const faultShard = writes(SHARD);
   const otherShard = writes(OTHER_SHARD);
+  const beforeDeath = fault.diedAt !== undefined && fault.diedAt > injectAt ? { other: writes(OTHER_SHARD, injectAt, fault.diedAt), fault: writes(SHARD, injectAt, fault.diedAt) } : undefined;
   const served = recovered ? tl.series('shard_write', 'ok', { shard: SHARD }).find(([t, v]) => t >= recovered!.t && v === 1)?.[0] : undefined;
 
   const errorRateBaseline = ctx.baselineOf('load', 'error_rate') ?? 0;
@@ -327,6 +333,9 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
     failedRequests: ctx.load.failureDetails.filter((f) => f.t >= injectAt).length,
     mainPool: { total: mainPool.total, usable: mainPool.usable },
     otherShard: { failedWrites: otherShard.failedWrites, maxWriteMs: otherShard.maxWriteMs, clientErrorsNamingIt },
+    ...(beforeDeath
+      ? { beforeDeath: { seconds: round3(fault.diedAt! - injectAt), otherShardMaxWriteMs: beforeDeath.other.maxWriteMs, faultShardMaxWriteMs: beforeDeath.fault.maxWriteMs } }
+      : {}),
     faultShard: { failedWrites: faultShard.failedWrites, maxWriteMs: faultShard.maxWriteMs },
     rejoin: {
       restartSeconds: since(back.restartedAt, injectAt),

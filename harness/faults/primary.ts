@@ -40,6 +40,8 @@ export class PrimaryDeathFault implements Fault {
   victim?: TabletHandle;
   /** What the memory-hungry query ended with (oom). */
   queryOutcome?: string;
+  /** When the primary actually died (timeline ms): at injection, or when the kernel killed mysqld (oom). */
+  diedAt?: number;
   private capped = false;
   private killed = false;
   private downed = false;
@@ -59,11 +61,11 @@ export class PrimaryDeathFault implements Fault {
       return;
     }
     if (this.o.how === 'container') {
-      ctx.timeline.event('fault', this.name, data);
+      this.diedAt = ctx.timeline.event('fault', this.name, data).t;
       this.downed = this.killed = true;
       await victim.node.kill('SIGKILL');
     } else if (this.o.how === 'mysqld') {
-      ctx.timeline.event('fault', this.name, data);
+      this.diedAt = ctx.timeline.event('fault', this.name, data).t;
       this.downed = this.killed = true;
       // The supervisor first: otherwise it starts mysqld again within a second, and whether VTOrc
       // reparents becomes a race against that restart.
@@ -95,8 +97,10 @@ export class PrimaryDeathFault implements Fault {
     }
     this.console.destroy();
     this.console = undefined;
+    const endedAt = ctx.timeline.now();
     const killed = !(await victim.node.exec(['pgrep', '-x', 'mysqld'])).output.trim();
-    ctx.timeline.event('note', killed ? 'mysqld killed for memory' : 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome });
+    ctx.timeline.event('note', killed ? 'mysqld killed for memory' : 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome }, endedAt);
+    if (killed) this.diedAt = endedAt;
   }
 
   /** Whether the fault took the primary down (a broken fault does not). */
