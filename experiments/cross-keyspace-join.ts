@@ -10,7 +10,7 @@ import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
-import { settledAt } from '../harness/experiment/timings';
+import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { DeployFault } from '../harness/faults/deploy';
 import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { guardQuery, GuardVerdict } from '../harness/observe/query-guard';
@@ -111,7 +111,7 @@ async function drain(ctx: ExperimentContext, into: DrainRecord): Promise<void> {
 }
 
 export type JoinMeasures = {
-  sizes: { urlVerdictRows: number; oneScanMs: number; conversationsAtDeploy: number };
+  sizes: { urlVerdictRows: number; oneScanMs: number; conversationsAtEnd: number };
   steady: { p99Ms: number; writesPerSec: number; okPerSec: number };
   duringFault: { maxP99Ms: number; minWritesPerSec: number; minOkPerSec: number };
   latencyRiseFactor: number;
@@ -131,7 +131,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
     broken: o.broken,
   });
   const drained: DrainRecord = {};
-  const sizes = { urlVerdictRows: 0, oneScanMs: 0, conversationsAtDeploy: 0 };
+  const sizes = { urlVerdictRows: 0, oneScanMs: 0, conversationsAtEnd: 0 };
   const guard: JoinMeasures['guard'] = { plain: [], joined: [], routes: { plain: [], joined: [] } };
   return {
     name: `cross-keyspace-join${o.broken ? '-broken-fault' : ''}`,
@@ -184,7 +184,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
     compare: (r) => {
       const m = r.measured as JoinMeasures | undefined;
       const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
-      const alarm = firstAlarm(r);
+      const alarm = firstAlarm(r.timings.detectionSeconds);
       return [
         { what: 'deploy → latency rising', incident: '~45 s (11:46:00)', measured: m ? `p99 ${m.steady.p99Ms} → ${m.duringFault.maxP99Ms} ms (x${m.latencyRiseFactor})` : 'not measured' },
         { what: 'deploy → alarm', incident: '~3.7 min (11:48:59)', measured: s(alarm) },
@@ -195,11 +195,6 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
       ];
     },
   };
-}
-
-function firstAlarm(r: ExperimentResult): number | null {
-  const fired = Object.values(r.timings.detectionSeconds).filter((v): v is number => v !== null);
-  return fired.length ? Math.min(...fired) : null;
 }
 
 async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinMeasures['sizes'], drained: DrainRecord, guard: JoinMeasures['guard']): Promise<JoinMeasures> {
@@ -220,20 +215,21 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinM
     minWritesPerSec: Math.round(Math.min(Infinity, ...tl.series('heartbeat', 'writes_per_s').filter(inFault).map(([, v]) => v))),
     minOkPerSec: Math.round(Math.min(Infinity, ...tl.series('load', 'ok_per_s').filter(inFault).map(([, v]) => v))),
   };
-  const alarm = firstAlarm(r);
+  const alarm = firstAlarm(r.timings.detectionSeconds);
   const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99Ceiling(steady.p99Ms), 3000);
   const pool = ctx.cluster.vtgatePool({ connectionLimit: 1, database: 'customer' });
   const [conv] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations');
-  sizes.conversationsAtDeploy = Number(conv[0].n);
+  // Counted once the run is over: the inbox the join walked had at most this many.
+  sizes.conversationsAtEnd = Number(conv[0].n);
   return {
     sizes,
     steady,
     duringFault,
     latencyRiseFactor: steady.p99Ms > 0 ? Math.round((duringFault.maxP99Ms / steady.p99Ms) * 10) / 10 : 0,
-    rollbackAfterAlarmSeconds: alarm === null || r.timings.remediationSeconds === undefined ? null : Math.round((r.timings.remediationSeconds - alarm) * 1000) / 1000,
+    rollbackAfterAlarmSeconds: alarm === null || r.timings.remediationSeconds === undefined ? null : seconds((r.timings.remediationSeconds - alarm) * 1000),
     inFlightAtRollback: drained.inFlightAtRollback ?? null,
-    drainSeconds: drained.drainedAt === undefined || rollbackAt === undefined ? null : Math.round(drained.drainedAt - rollbackAt) / 1000,
-    p99BackSeconds: p99Back === undefined || rollbackAt === undefined ? null : Math.round(p99Back - rollbackAt) / 1000,
+    drainSeconds: drained.drainedAt === undefined || rollbackAt === undefined ? null : seconds(drained.drainedAt - rollbackAt),
+    p99BackSeconds: p99Back === undefined || rollbackAt === undefined ? null : seconds(p99Back - rollbackAt),
     guard,
   };
 }
@@ -243,7 +239,7 @@ function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
   if (!m) return [atMost('cross-keyspace join measures', null, 0)];
   return [
     atLeast('p99 during the deploy, times the steady p99', m.latencyRiseFactor, THRESHOLDS.latencyRiseFactor, 'x'),
-    atMost('first alarm after the deploy', firstAlarm(r), THRESHOLDS.detectSeconds),
+    atMost('first alarm after the deploy', firstAlarm(r.timings.detectionSeconds), THRESHOLDS.detectSeconds),
     atMost('rollback after the alarm', m.rollbackAfterAlarmSeconds, THRESHOLDS.rollbackAfterAlarmSeconds),
     atMost('slow requests gone after the rollback', m.drainSeconds, THRESHOLDS.drainSeconds),
     atMost('heartbeat back at baseline after the rollback', r.timings.recoverySeconds, THRESHOLDS.recoverSeconds),

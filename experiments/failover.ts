@@ -10,7 +10,7 @@ import type { TabletHandle } from '../harness/cluster/cluster';
 import { waitFor } from '../harness/cluster/readiness';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
-import { settledAt } from '../harness/experiment/timings';
+import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { shardWriteProbes, VtorcProbe } from '../harness/observe/failover-probes';
 import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
@@ -162,8 +162,7 @@ async function rejoin(ctx: ExperimentContext, fault: PrimaryDeathFault, into: Re
   }
 }
 
-const round3 = (ms: number) => Math.round(ms) / 1000;
-const since = (t: number | undefined, from: number) => (t === undefined ? null : round3(t - from));
+const since = (t: number | undefined, from: number) => (t === undefined ? null : seconds(t - from));
 
 export type FailoverMeasures = {
   victim?: string;
@@ -238,7 +237,7 @@ export function failover(c: FailoverCase): Experiment {
       return [
         { what: 'fault → failover under way', incident: '~1 min (11:49 → 11:50)', measured: `VTOrc noticed after ${s(m?.vtorcNoticedSeconds)}` },
         { what: 'fault → failover complete', incident: '~5 min (11:54)', measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'})` },
-        { what: 'fault → first alarm', incident: '~5 min (11:54)', measured: s(firstAlarm(r)) },
+        { what: 'fault → first alarm', incident: '~5 min (11:54)', measured: s(firstAlarm(r.timings.detectionSeconds)) },
         {
           what: 'old primary back',
           incident: '~6 min (instances restarted 11:55)',
@@ -260,11 +259,13 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
   const injectAt = r.timings.injectAt ?? 0;
   const end = tl.now();
 
-  const problems = tl.labelSets('vtorc', 'problem').filter((l) => l.keyspace === KEYSPACE && l.shard === SHARD);
-  const noticed = problems
-    .map((l) => ({ l, t: tl.series('vtorc', 'problem', l).find(([t]) => t >= injectAt)?.[0] }))
-    .filter((x): x is { l: Record<string, string>; t: number } => x.t !== undefined)
-    .sort((a, b) => a.t - b.t)[0];
+  // Each problem VTOrc diagnosed on the shard after the fault, with when it first did, earliest first.
+  const diagnosed = tl
+    .labelSets('vtorc', 'problem')
+    .filter((l) => l.keyspace === KEYSPACE && l.shard === SHARD)
+    .map((l) => ({ analysis: l.analysis, t: tl.series('vtorc', 'problem', l).find(([t]) => t >= injectAt)?.[0] }))
+    .filter((x): x is { analysis: string; t: number } => x.t !== undefined)
+    .sort((a, b) => a.t - b.t);
   let recovered: { t: number; type: string } | undefined;
   for (const l of tl.labelSets('vtorc', 'recoveries_ok').filter((x) => x.keyspace === KEYSPACE && x.shard === SHARD)) {
     const s = tl.series('vtorc', 'recoveries_ok', l);
@@ -323,9 +324,9 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
     victim: fault.victim?.alias,
     newPrimary,
     reparented: fault.victim !== undefined && newPrimary !== fault.victim.alias,
-    vtorcAnalyses: [...new Set(problems.map((l) => ({ a: l.analysis, t: tl.series('vtorc', 'problem', l).find(([t]) => t >= injectAt)?.[0] ?? Infinity })).sort((x, y) => x.t - y.t).filter((x) => x.t < Infinity).map((x) => x.a))],
+    vtorcAnalyses: [...new Set(diagnosed.map((d) => d.analysis))],
     vtorcRecovery: recovered?.type,
-    vtorcNoticedSeconds: since(noticed?.t, injectAt),
+    vtorcNoticedSeconds: since(diagnosed[0]?.t, injectAt),
     vtorcRecoveredSeconds: since(recovered?.t, injectAt),
     newPrimaryServesSeconds: since(served, injectAt),
     errorRateBaseline,
@@ -334,7 +335,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
     mainPool: { total: mainPool.total, usable: mainPool.usable },
     otherShard: { failedWrites: otherShard.failedWrites, maxWriteMs: otherShard.maxWriteMs, clientErrorsNamingIt },
     ...(beforeDeath
-      ? { beforeDeath: { seconds: round3(fault.diedAt! - injectAt), otherShardMaxWriteMs: beforeDeath.other.maxWriteMs, faultShardMaxWriteMs: beforeDeath.fault.maxWriteMs } }
+      ? { beforeDeath: { seconds: seconds(fault.diedAt! - injectAt), otherShardMaxWriteMs: beforeDeath.other.maxWriteMs, faultShardMaxWriteMs: beforeDeath.fault.maxWriteMs } }
       : {}),
     faultShard: { failedWrites: faultShard.failedWrites, maxWriteMs: faultShard.maxWriteMs },
     rejoin: {
@@ -351,12 +352,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
   };
 }
 
-function firstAlarm(r: ExperimentResult): number | null {
-  const fired = Object.values(r.timings.detectionSeconds).filter((v): v is number => v !== null);
-  return fired.length ? Math.min(...fired) : null;
-}
-
-const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round3((a - b) * 1000));
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : seconds((a - b) * 1000));
 
 function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
   const m = r.measured as FailoverMeasures | undefined;
@@ -365,7 +361,7 @@ function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
     atMost('VTOrc noticed the dead primary', m.vtorcNoticedSeconds, THRESHOLDS.vtorcNoticesSeconds),
     equals('VTOrc reparented to another tablet', m.reparented ? 1 : 0, 1),
     atMost('a new primary serves writes', m.newPrimaryServesSeconds, THRESHOLDS.newPrimaryServesSeconds),
-    atMost('first alarm', firstAlarm(r), THRESHOLDS.detectSeconds),
+    atMost('first alarm', firstAlarm(r.timings.detectionSeconds), THRESHOLDS.detectSeconds),
     atMost("main app's error rate back at baseline, without a restart", m.errorRateBackSeconds, THRESHOLDS.errorRateBackSeconds),
     equals("main app's pooled connections usable", m.mainPool.usable, m.mainPool.total, 'connections'),
     equals('failed writes on the other shard', m.otherShard.failedWrites, 0, 'writes'),

@@ -1,6 +1,6 @@
 import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
 import { atLeast, atMost, describeCheck, equals } from '../harness/experiment/assertions';
-import { settledAt } from '../harness/experiment/timings';
+import { firstAlarm, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh } from '../harness/observe/detectors';
 import { multiLabels, nextIdInShard } from '../harness/observe/failover-probes';
 import { Timeline } from '../harness/observe/timeline';
@@ -81,5 +81,12 @@ describe('error-rate detector', () => {
     }
     expect(errorRateHigh({ above: 0.05, forMs: 500 }).evaluate(tl, 0)).toMatchObject({ t: 1000, detector: 'error-rate' });
     expect(errorRateHigh({ above: 0.05, forMs: 1000 }).evaluate(tl, 0)).toBeUndefined();
+  });
+});
+
+describe('firstAlarm', () => {
+  test('the earliest detector that fired; null when none did', () => {
+    expect(firstAlarm({ a: 2.5, b: null, c: 0.7 })).toBe(0.7);
+    expect(firstAlarm({ a: null })).toBeNull();
   });
 });

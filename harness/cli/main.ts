@@ -104,6 +104,14 @@ async function side(label: string, entries: CatalogEntry[], settings: Settings):
   return { outcome, summaries: summarize(reports, outcome.cases) };
 }
 
+/** Writes the comparison's report, prints its table, and sets the exit code (1 when flagged). */
+async function finishVet(comparison: ReturnType<typeof compareVet>): Promise<void> {
+  const files = await writeVetReport(join(REPORTS_DIR, `vet-${stamp()}`), comparison);
+  out(vetTable(comparison));
+  out(`vet: ${files.html}\nvet: ${files.json}`);
+  exitCode = comparison.verdict === 'flagged' ? 1 : 0;
+}
+
 program
   .command('vet')
   .description('run experiments on a baseline and a candidate Vitess version and compare them (flags regressions)')
@@ -127,10 +135,7 @@ program
       baselineRunDirs: b.outcome.runDirs,
       candidateRunDirs: c.outcome.runDirs,
     });
-    const files = await writeVetReport(join(REPORTS_DIR, `vet-${stamp()}`), comparison);
-    out(vetTable(comparison));
-    out(`vet: ${files.html}\nvet: ${files.json}`);
-    exitCode = comparison.verdict === 'flagged' ? 1 : 0;
+    await finishVet(comparison);
   });
 
 program
@@ -147,7 +152,7 @@ program
     // Without the Jest outcomes, pass/fail is each run's own verdict and checks: weaker than the tests.
     const untested = [b, c].filter((r) => !r.tests?.length).map((r) => r.dir);
     const notes = untested.length
-      ? [`no Jest outcomes recorded in ${untested.join(' and ')} (runs not made by \`vitess-chaos run\`): pass/fail is each run's own verdict and checks, which miss assertions kept only in the test files (a broken-fault case shows as failing; a wiped VSchema in the MoveTables case may show as passing)`]
+      ? [`no Jest outcomes recorded in ${untested.join(' and ')} (runs not made by \`vitess-chaos run\`): pass/fail is each run's own verdict and checks, which miss assertions kept only in the test files (a broken-fault case shows as failing)`]
       : [];
     const comparison = compareVet(summarize(b.experiments, b.tests ?? []), summarize(c.experiments, c.tests ?? []), { tolerance: opts.tolerance, slackSeconds: opts.slack }, {
       baseline: version(b),
@@ -156,10 +161,7 @@ program
       candidateRunDirs: [c.dir],
       notes,
     });
-    const files = await writeVetReport(join(REPORTS_DIR, `vet-${stamp()}`), comparison);
-    out(vetTable(comparison));
-    out(`vet: ${files.html}\nvet: ${files.json}`);
-    exitCode = comparison.verdict === 'flagged' ? 1 : 0;
+    await finishVet(comparison);
   });
 
 program

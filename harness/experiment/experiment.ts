@@ -21,7 +21,7 @@ import { INBOX_TABLES, LedgerTable, withInboxSchema } from '../workload/schema';
 import { verifyLedger } from '../workload/verify';
 import { SideApp, SideAppSpec } from '../workload/side-app';
 import { Check, describeCheck } from './assertions';
-import { baseline, errorWindow, longestGap, recoveredAt } from './timings';
+import { baseline, errorWindow, longestGap, recoveredAt, seconds } from './timings';
 
 export interface IncidentStep {
   /** Minutes from the incident's start (the fault), as the write-up tells it. */
@@ -150,8 +150,6 @@ export interface ExperimentResult {
   bringUpSeconds?: number;
 }
 
-const round3 = (ms: number) => Math.round(ms) / 1000;
-
 export async function runExperiment(exp: Experiment, options: RunOptions = {}): Promise<ExperimentResult> {
   const say = options.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
   const timeline = new Timeline();
@@ -279,7 +277,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
         await heal(ctx);
         remediationAt = (timeline.firstEvent('remediation', undefined, injectAt) ?? timeline.event('remediation', exp.remediate.action ? 'remediation action' : `heal ${exp.fault.name}`)).t;
         result.timings.remediationAt = remediationAt;
-        result.timings.remediationSeconds = round3(remediationAt - injectAt);
+        result.timings.remediationSeconds = seconds(remediationAt - injectAt);
       }
 
       phase('recover');
@@ -302,8 +300,8 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       if (recovered !== undefined) {
         timeline.event('recovered', 'heartbeat at baseline', { fraction: rec.fraction }, recovered);
         result.timings.recoveredAt = recovered;
-        result.timings.recoverySeconds = round3(recovered - remediationAt);
-        result.timings.timeToRecoverSeconds = round3(recovered - injectAt);
+        result.timings.recoverySeconds = seconds(recovered - remediationAt);
+        result.timings.timeToRecoverSeconds = seconds(recovered - injectAt);
       }
     }
     if (exp.afterRecovery) await exp.afterRecovery(ctx);
@@ -313,16 +311,16 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     await load.stop();
     for (const d of rules) {
       const a = detectors.first(d.name);
-      result.timings.detectionSeconds[d.name] = a ? round3(a.t - injectAt) : null;
+      result.timings.detectionSeconds[d.name] = a ? seconds(a.t - injectAt) : null;
     }
     if (primary !== null && ([] as string[]).concat(primary).every((d) => result.timings.detectionSeconds[d] == null)) {
       result.problems.push(`detector ${([] as string[]).concat(primary).join(' or ')} never fired`);
     }
     // Over everything after injection: a later propagation's outage counts too.
     const gap = longestGap(load.latencies.map(([t]) => t), injectAt, timeline.now());
-    if (gap) result.timings.outageSeconds = round3(gap.ms);
+    if (gap) result.timings.outageSeconds = seconds(gap.ms);
     const errs = errorWindow(load.failures, injectAt, timeline.now());
-    if (errs) result.timings.errorWindowSeconds = round3(errs.ms);
+    if (errs) result.timings.errorWindowSeconds = seconds(errs.ms);
     result.load = { ...load.totals, rate };
     const appCounters = await app.counters();
     result.clientErrors = { byCode: appCounters.errorsByCode, samples: appCounters.errorSamples };

@@ -59,3 +59,12 @@ export function settledAt(series: [number, number][], from: number, ceiling: num
     forMs,
   );
 }
+
+/** Milliseconds as seconds, to the millisecond (how results record times). */
+export const seconds = (ms: number): number => Math.round(ms) / 1000;
+
+/** Seconds from injection to the earliest alarm of any detector; null when none fired. */
+export function firstAlarm(detectionSeconds: Record<string, number | null>): number | null {
+  const fired = Object.values(detectionSeconds).filter((v): v is number => v !== null);
+  return fired.length ? Math.min(...fired) : null;
+}

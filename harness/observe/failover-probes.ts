@@ -3,7 +3,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { Cluster } from '../cluster/cluster';
 import { contains, hashVindex, parseShardName } from '../cluster/keyrange';
-import type { Probe } from './probes';
+import { Probe, vars } from './probes';
 import type { Timeline } from './timeline';
 
 /** "A.B.C" keys of Vitess multi-label stats, split into named labels. */
@@ -28,9 +28,7 @@ export class VtorcProbe implements Probe {
   ) {}
 
   async sample(tl: Timeline): Promise<void> {
-    const r = await fetch(`${this.cluster.vtorc.debugUrl}/debug/vars`, { signal: AbortSignal.timeout(2000) });
-    if (!r.ok) throw new Error(`VTOrc /debug/vars answered ${r.status}`);
-    const v = (await r.json()) as Record<string, unknown>;
+    const v = await vars(this.cluster.vtorc.debugUrl);
     const t = tl.now();
     for (const p of multiLabels(v.DetectedProblems, ['analysis', 'tablet', 'keyspace', 'shard'])) {
       if (p.value > 0) tl.sample(this.name, 'problem', p.value, p.labels, t);

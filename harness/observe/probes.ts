@@ -86,7 +86,7 @@ export interface AppCountersLike {
   writesOkByTable?: Record<string, number>;
 }
 
-async function vars(url: string): Promise<Record<string, unknown>> {
+export async function vars(url: string): Promise<Record<string, unknown>> {
   const r = await fetch(`${url}/debug/vars`, { signal: AbortSignal.timeout(2000) });
   if (!r.ok) throw new Error(`${url}/debug/vars answered ${r.status}`);
   return (await r.json()) as Record<string, unknown>;

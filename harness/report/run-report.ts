@@ -9,17 +9,10 @@ import type { Database, VitessVersion } from '../cluster/versions';
 import type { Sample, TimelineEvent } from '../observe/timeline';
 import type { JestCase } from './cases';
 
-/** One assertion on a measured figure, as the engine records it (absent in older reports). */
-export interface Check {
-  what: string;
-  measured: number | null;
-  limit: number;
-  unit: string;
-  comparison: 'at-most' | 'at-least' | 'equals';
-  pass: boolean;
-}
+export type { Check } from '../experiment/assertions';
 
-export type ResultJson = Partial<ExperimentResult> & { experiment: string; checks?: Check[] };
+/** `checks` and the rest are absent in reports written by older harness versions. */
+export type ResultJson = Partial<ExperimentResult> & { experiment: string };
 
 export interface ExperimentReport {
   /** The file it was read from. */
