@@ -14,6 +14,8 @@ export interface ClusterNode {
   start(): Promise<void>;
   /** Its data is discarded at its next start, which then starts it over as a new node (tablets). */
   markForReprovision(): Promise<void>;
+  /** Caps the node's CPU to this many cores (a fraction is fine); undefined lifts the cap. */
+  limitCpu(cores: number | undefined): Promise<void>;
   /** Caps the node's memory (no swap); undefined lifts the cap. */
   limitMemory(bytes: number | undefined): Promise<void>;
   running(): Promise<boolean>;

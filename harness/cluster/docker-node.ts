@@ -120,6 +120,11 @@ export class DockerNode implements ClusterNode {
     await docker().getContainer(this.id).update({ Memory: limit, MemorySwap: limit });
   }
 
+  async limitCpu(cores: number | undefined): Promise<void> {
+    // NanoCpus 0 lifts the quota.
+    await docker().getContainer(this.id).update({ NanoCpus: cores === undefined ? 0 : Math.round(cores * 1e9) });
+  }
+
   async markForReprovision(): Promise<void> {
     // Docker copies into a stopped container too; tablet.sh acts on the file at the next start.
     await this.container.copyContentToContainer([{ content: 'requested by vitess-chaos\n', target: '/vt/vtdataroot/reprovision' }]);

@@ -175,7 +175,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     problems: [],
     timings: { detectionSeconds: {} },
     events: [],
-    load: { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, rate },
+    load: { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, staleReads: 0, rate },
     bringUpSeconds: cluster.bringUpSeconds,
   };
   let app: AppProcess | undefined;

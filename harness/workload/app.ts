@@ -16,6 +16,8 @@ export interface AppOptions {
    * incident's app whose pools stayed broken after a failover until it was redeployed.
    */
   poolMode?: 'pool' | 'static';
+  /** Where reads go: the primary (default) or a replica (`<database>@replica`), which may be stale. */
+  readsFrom?: 'primary' | 'replica';
   poolSize?: number;
   connectTimeoutMs?: number;
   /** Per-query limit; a query past it answers 503 (indeterminate to the ledger). */
@@ -160,8 +162,9 @@ export interface App {
 }
 
 export function createApp(options: AppOptions): App {
-  const o: Required<AppOptions> = { user: 'app', database: 'customer', poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
+  const o: Required<AppOptions> = { user: 'app', database: 'customer', readsFrom: 'primary', poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
   const db = o.poolMode === 'static' ? staticDb(o) : poolDb(o);
+  const readDb = o.readsFrom === 'replica' ? poolDb({ ...o, database: `${o.database}@replica` }) : db;
   const counters: AppCounters = {
     writesOk: 0,
     writesOkByTable: {},
@@ -190,7 +193,7 @@ export function createApp(options: AppOptions): App {
   };
   /** `one`: a single object that may not exist (404); otherwise a list, possibly empty. */
   const read = async (res: ServerResponse, sql: string, values: unknown[], one: boolean) => {
-    const rows = await db.query<RowDataPacket[]>(sql, values);
+    const rows = await readDb.query<RowDataPacket[]>(sql, values);
     counters.readsOk += 1;
     send(res, one && rows.length === 0 ? 404 : 200, rows);
   };
@@ -257,6 +260,7 @@ export function createApp(options: AppOptions): App {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await db.close();
+      if (readDb !== db) await readDb.close();
     },
   };
 }

@@ -76,11 +76,12 @@ export class Load {
   readonly failureDetails: FailureDetail[] = [];
   /** Successful completions per operation (times), e.g. to check other endpoints during a killswitch. */
   readonly successByOp = new Map<Operation, number[]>();
-  readonly totals = { ok: 0, failed: 0, timeouts: 0, writesAcked: 0 };
+  /** Reads of a conversation this load created and saw acknowledged that answered 404: stale (replica reads). */
+  readonly totals = { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, staleReads: 0 };
   private readonly conversations: string[] = [];
-  private bucket = { ok: 0, failed: 0, latencies: [] as number[], acked: 0 };
+  private bucket = { ok: 0, failed: 0, latencies: [] as number[], acked: 0, stale: 0 };
   /** The last buckets, covering the sliding window. */
-  private recent: { ok: number; failed: number; latencies: number[]; acked: number }[] = [];
+  private recent: { ok: number; failed: number; latencies: number[]; acked: number; stale: number }[] = [];
   private instances: autocannon.Instance[] = [];
   private laneTimers: NodeJS.Timeout[] = [];
   private ticker?: NodeJS.Timeout;
@@ -152,6 +153,12 @@ export class Load {
   private response(status: number, body: string, context: Record<string, unknown>): void {
     const p = context.pending as Pending | undefined;
     context.pending = undefined;
+    if (p && p.op === 'read_conversation' && status === 404) {
+      // Only acknowledged conversations are read, so "not found" means the reader is behind.
+      this.totals.staleReads += 1;
+      this.bucket.stale += 1;
+      return;
+    }
     if (p && (status < 200 || status >= 300)) {
       let parsed: { code?: string; error?: string } = {};
       try {
@@ -184,10 +191,10 @@ export class Load {
     const { timeline } = this.o;
     const bucketMs = this.o.bucketMs ?? 250;
     this.recent.push(this.bucket);
-    this.bucket = { ok: 0, failed: 0, latencies: [], acked: 0 };
+    this.bucket = { ok: 0, failed: 0, latencies: [], acked: 0, stale: 0 };
     const keep = Math.max(1, Math.round((this.o.windowMs ?? 1000) / bucketMs));
     this.recent = this.recent.slice(-keep);
-    const w = this.recent.reduce((a, b) => ({ ok: a.ok + b.ok, failed: a.failed + b.failed, acked: a.acked + b.acked }), { ok: 0, failed: 0, acked: 0 });
+    const w = this.recent.reduce((a, b) => ({ ok: a.ok + b.ok, failed: a.failed + b.failed, acked: a.acked + b.acked, stale: a.stale + b.stale }), { ok: 0, failed: 0, acked: 0, stale: 0 });
     const perSec = 1000 / (this.recent.length * bucketMs);
     const sorted = this.recent.flatMap((b) => b.latencies).sort((x, y) => x - y);
     const t = timeline.now();
@@ -196,6 +203,7 @@ export class Load {
     timeline.sample(probe, 'errors_per_s', w.failed * perSec, undefined, t);
     timeline.sample(probe, 'error_rate', w.ok + w.failed ? w.failed / (w.ok + w.failed) : 0, undefined, t);
     timeline.sample(probe, 'acked_writes_per_s', w.acked * perSec, undefined, t);
+    timeline.sample(probe, 'stale_reads_per_s', w.stale * perSec, undefined, t);
     if (sorted.length) {
       timeline.sample(probe, 'p50_ms', percentile(sorted, 50), undefined, t);
       timeline.sample(probe, 'p99_ms', percentile(sorted, 99), undefined, t);
