@@ -4,9 +4,11 @@
 // from replicas. The variant is the fix that shipped: the deleter asks the tablet throttler.
 import type { Cluster } from '../harness/cluster/cluster';
 import { withShardedTable } from '../harness/cluster/default-topology';
+import { nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atMost, equals } from '../harness/experiment/assertions';
+import { firstAlarm, seconds } from '../harness/experiment/timings';
 import type { Experiment, ExperimentContext, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
 import type { Fault, FaultContext } from '../harness/faults/fault';
@@ -16,13 +18,32 @@ import { withInboxSchema } from '../harness/workload/schema';
 export const KEYSPACE = 'customer';
 export const SHARD = '-80';
 export const OTHER_SHARD = '80-';
-/** Rows of the table the deleter empties; about half live on each shard. */
-export const ARCHIVE_ROWS = 60_000;
+/**
+ * The fault's size, calibrated on a 2-core machine (README, "Replica lag"). At 0.2 CPU the
+ * replicas apply about 1,000 deleted rows/s while 8 workers delete 11-13k rows/s: 60k rows
+ * take ~5 s to delete and 13 s of lag to apply. At 0.3 CPU lag stayed under 5 s with 30k rows;
+ * at 0.1 CPU the ETL alone kept the replicas behind, so no throttler could help.
+ */
+export const FAULT = {
+  /** CPU the loaded shard's replicas get (cores). */
+  replicaCpus: 0.2,
+  /** Rows the deleter empties, all on the loaded shard (the other shard has none). */
+  archiveRows: 60_000,
+  deleteWorkers: 8,
+  /** Ids per DELETE; about half of them are on the loaded shard, so ~200 rows per batch. */
+  batchIds: 400,
+  etlScans: 2,
+};
+export type FaultSize = typeof FAULT;
 
 export const THRESHOLDS = {
   /** Lag alarm threshold (seconds): the incident's customers saw data minutes to hours old. */
   lagSeconds: 5,
-  /** The alarm within 5 s of lag crossing the threshold, and within 60 s of the fault (incident: 22 min). */
+  /**
+   * The lag alarm within 5 s of the first sign that lag crossed the threshold (a tablet's lag
+   * over it, or the staleness probe's oldest unseen write older than it), and any alarm within
+   * 60 s of the fault (incident: 22 min).
+   */
   alarmAfterCrossingSeconds: 5,
   detectSeconds: 60,
   /** Lag back under 1 s within 120 s of the remediation (incident: ~5 h to full recovery). */
@@ -31,6 +52,8 @@ export const THRESHOLDS = {
   otherShardLagSeconds: 1,
   /** Throttled variant: the deleter asks the throttler for lag under 1 s; it must keep lag under the alarm threshold. */
   throttlerLagSeconds: 1,
+  /** Throttled variant: the whole deletion finishes within this (it is allowed to be several times slower). */
+  throttledDeletionSeconds: 180,
 };
 
 export const INCIDENT_TIMELINE: IncidentStep[] = [
@@ -49,12 +72,24 @@ export function topology(): Topology {
   });
 }
 
-/** (Re)fills archive rows 1..ARCHIVE_ROWS through vtgate (rows a previous case deleted come back). */
-export async function seedArchive(cluster: Cluster): Promise<void> {
+/** The archive ids: the first `rows` ids that hash into the loaded shard. */
+export function archiveIds(rows: number): bigint[] {
+  const range = parseShardName(SHARD);
+  const ids: bigint[] = [];
+  let id = 0n;
+  while (ids.length < rows) {
+    id = nextIdInShard(range, id + 1n);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** (Re)fills the archive through vtgate: rows a previous case deleted come back. */
+export async function seedArchive(cluster: Cluster, ids: bigint[]): Promise<void> {
   const pool = cluster.vtgatePool({ connectionLimit: 2, database: KEYSPACE });
   const batch = 200;
-  for (let from = 1; from <= ARCHIVE_ROWS; from += batch) {
-    const rows = Array.from({ length: Math.min(batch, ARCHIVE_ROWS - from + 1) }, (_, i) => [from + i, `archived ${from + i} `.padEnd(1500, 'x')]);
+  for (let i = 0; i < ids.length; i += batch) {
+    const rows = ids.slice(i, i + batch).map((id) => [String(id), `archived ${id} `.padEnd(1500, 'x')]);
     await pool.query('INSERT IGNORE INTO archive (id, payload) VALUES ?', [rows]);
   }
 }
@@ -67,22 +102,22 @@ export class ReplicaOverloadFault implements Fault {
   etl?: EtlReader;
   private capped: string[] = [];
 
-  constructor(private readonly o: { throttled: boolean; broken?: boolean; replicaCpus?: number }) {
+  constructor(private readonly o: { throttled: boolean; broken?: boolean; maxId: number; size: FaultSize }) {
     this.name = `replica-overload${o.throttled ? '-throttled' : ''}${o.broken ? '-broken' : ''}`;
     this.description =
       (o.broken ? '(broken on purpose: starts nothing) ' : '') +
-      `${KEYSPACE}/${SHARD} replicas capped at ${o.replicaCpus ?? 0.2} CPU; 8 deletion workers${o.throttled ? ' asking the tablet throttler before each batch' : ' with no rate limit'}; 2 ETL full scans at a time on the replicas`;
+      `${KEYSPACE}/${SHARD} replicas capped at ${o.size.replicaCpus} CPU; ${o.size.deleteWorkers} deletion workers emptying ${o.size.archiveRows} rows${o.throttled ? ', asking the tablet throttler before each batch' : ' with no rate limit'}; ${o.size.etlScans} ETL full scans at a time on the replicas`;
   }
 
   async inject(ctx: FaultContext): Promise<void> {
     if (!this.o.broken) {
       const primary = await ctx.cluster.primaryOf(KEYSPACE, SHARD);
       for (const t of ctx.cluster.tablets.filter((x) => x.keyspace === KEYSPACE && x.shard === SHARD && x.alias !== primary.alias)) {
-        await t.node.limitCpu(this.o.replicaCpus ?? 0.2);
+        await t.node.limitCpu(this.o.size.replicaCpus);
         this.capped.push(t.alias);
       }
-      this.deleter = new BulkDeleter(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', maxId: ARCHIVE_ROWS, batch: 200, concurrency: 8, throttled: this.o.throttled });
-      this.etl = new EtlReader(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', concurrency: 2 });
+      this.deleter = new BulkDeleter(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', maxId: this.o.maxId, batch: this.o.size.batchIds, concurrency: this.o.size.deleteWorkers, throttled: this.o.throttled });
+      this.etl = new EtlReader(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', concurrency: this.o.size.etlScans });
       this.deleter.start(ctx.timeline, primary);
       this.etl.start();
     }
@@ -94,6 +129,19 @@ export class ReplicaOverloadFault implements Fault {
     await this.etl?.stop();
     this.deleter?.slowDown(1, 500);
     ctx.timeline.event('remediation', 'ETL stopped, deletion slowed', { deleted: this.deleter?.rowsDeleted ?? 0 });
+  }
+
+  /** The throttled variant's end: the deletion goes on at the pace the throttler allows until it is done, then the ETL stops. */
+  async finishDeletion(ctx: FaultContext, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      (this.deleter?.done() ?? Promise.resolve()).then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    await this.etl?.stop();
+    await this.deleter?.stop();
+    ctx.timeline.event('remediation', finished ? 'deletion finished, ETL stopped' : `deletion unfinished after ${timeoutMs / 1000} s, stopped with the ETL`, { deleted: this.deleter?.rowsDeleted ?? 0 });
   }
 
   async heal(ctx: FaultContext): Promise<void> {
@@ -119,20 +167,42 @@ function shardLag(ctx: ExperimentContext, shard: string): [number, number][] {
 export type LagMeasures = {
   maxLagSeconds: number;
   otherShardMaxLagSeconds: number;
+  /** When a tablet first reported lag over the threshold, and when the staleness probe first saw it. */
   lagCrossedAtSeconds: number | null;
+  stalenessCrossedAtSeconds: number | null;
+  /** From the earlier of the two to the lag alarm. */
   alarmAfterCrossingSeconds: number | null;
   lagBackSeconds: number | null;
+  /** Age of the oldest write a replica reader could not see yet, at worst (staleness probe). */
+  maxStalenessSeconds: number;
+  otherShardMaxStalenessSeconds: number;
   staleReads: number;
   failedWrites: number;
   rowsDeleted: number;
+  /** From the fault to the last row deleted; null when the deletion did not finish. */
+  deletionSeconds: number | null;
   deletedPerSecond: number;
+  throttlerChecks: number;
   throttlerRefusals: number;
+  /** Throttled run: its deletion rate against the unthrottled run's (how many times slower). */
+  slowdownVsUnthrottled: number | null;
 };
 
-export function replicaLag(o: { throttled: boolean; broken?: boolean }): Experiment {
-  const fault = new ReplicaOverloadFault(o);
+export interface ReplicaLagOptions {
+  throttled: boolean;
+  broken?: boolean;
+  thresholds?: Partial<typeof THRESHOLDS>;
+  size?: Partial<FaultSize>;
+  /** The unthrottled run's measures, for the throttled run to say how much slower its deletion was. */
+  unthrottled?: LagMeasures;
+}
+
+export function replicaLag(o: ReplicaLagOptions): Experiment {
+  const T = { ...THRESHOLDS, ...o.thresholds };
+  const size = { ...FAULT, ...o.size };
+  const ids = archiveIds(size.archiveRows);
+  const fault = new ReplicaOverloadFault({ throttled: o.throttled, broken: o.broken, size, maxId: Number(ids[ids.length - 1]) });
   let lagBackAt: number | undefined;
-  const workSeconds = 25;
   return {
     name: `replica-lag${o.throttled ? '-throttled' : ''}${o.broken ? '-broken-fault' : ''}`,
     title: o.throttled ? 'Deletion worker respecting the tablet throttler beside an ETL reader: lag stays low' : 'Deletion worker and ETL reader saturate one shard\'s replicas: lag, stale reads, remediation',
@@ -141,20 +211,22 @@ export function replicaLag(o: { throttled: boolean; broken?: boolean }): Experim
     app: { readsFrom: 'replica' },
     fault,
     prepare: async (cluster) => {
-      await seedArchive(cluster);
-      await cluster.vtctld.run(['UpdateThrottlerConfig', o.throttled ? '--enable' : '--disable', '--threshold', String(THRESHOLDS.throttlerLagSeconds), KEYSPACE]);
+      await seedArchive(cluster, ids);
+      await cluster.vtctld.run(['UpdateThrottlerConfig', o.throttled ? '--enable' : '--disable', '--threshold', String(T.throttlerLagSeconds), KEYSPACE]);
     },
-    detectors: () => [replicationLagHigh({ thresholdSeconds: THRESHOLDS.lagSeconds }), staleReads()],
-    detectTimeoutSeconds: THRESHOLDS.detectSeconds,
+    detectors: () => [replicationLagHigh({ thresholdSeconds: T.lagSeconds }), staleReads()],
+    detectTimeoutSeconds: T.detectSeconds,
     // Stale reads show first (seconds of lag suffice); the page that acts is the lag alarm.
     primaryDetector: o.throttled ? null : 'replication-lag',
-    // Unthrottled: the on-call's fix on the alarm. Throttled: no alarm expected; the same work for a fixed time.
-    remediate: o.throttled ? { afterMs: workSeconds * 1000, action: (ctx) => fault.remediate(ctx) } : { onAlarm: 'replication-lag', action: (ctx) => fault.remediate(ctx) },
+    // Unthrottled: the on-call's fix on the alarm. Throttled: no alarm expected; the whole deletion runs at the pace the throttler allows.
+    remediate: o.throttled
+      ? { afterMs: 0, action: (ctx) => fault.finishDeletion(ctx, T.throttledDeletionSeconds * 1000) }
+      : { onAlarm: 'replication-lag', action: (ctx) => fault.remediate(ctx) },
     afterRecovery: async (ctx) => {
       const from = ctx.timeline.firstEvent('remediation')?.t ?? 0;
       await waitFor({
         what: `lag of ${KEYSPACE}/${SHARD} back under 1 s`,
-        timeoutMs: THRESHOLDS.lagBackSeconds * 1000,
+        timeoutMs: T.lagBackSeconds * 1000,
         intervalMs: 500,
         check: async () => {
           const s = shardLag(ctx, SHARD).filter(([t]) => t >= from);
@@ -173,23 +245,33 @@ export function replicaLag(o: { throttled: boolean; broken?: boolean }): Experim
       const crossed = ctx.timeline
         .labelSets('replication', 'lag_seconds')
         .filter((l) => l.shard === `${KEYSPACE}/${SHARD}`)
-        .flatMap((l) => ctx.timeline.series('replication', 'lag_seconds', l).filter(([t, v]) => t >= injectAt && v > THRESHOLDS.lagSeconds).map(([t]) => t))
+        .flatMap((l) => ctx.timeline.series('replication', 'lag_seconds', l).filter(([t, v]) => t >= injectAt && v > T.lagSeconds).map(([t]) => t))
         .sort((a, b) => a - b)[0];
+      const staleCrossed = ctx.timeline.series('staleness', 'stale_ms', { shard: SHARD }).find(([t, v]) => t >= injectAt && v > T.lagSeconds * 1000)?.[0];
+      const firstSign = Math.min(crossed ?? Infinity, staleCrossed ?? Infinity);
       const alarm = ctx.timeline.firstEvent('alarm', 'replication-lag', injectAt)?.t;
       const remediationAt = ctx.timeline.firstEvent('remediation', undefined, injectAt)?.t;
       const d = fault.deleter;
       const elapsed = ((d?.finishedAt ?? remediationAt ?? ctx.timeline.now()) - injectAt) / 1000;
+      const rate = elapsed > 0 ? Math.round((d?.rowsDeleted ?? 0) / elapsed) : 0;
+      const staleness = (shard: string) => Math.max(0, ...ctx.timeline.series('staleness', 'stale_ms', { shard }).filter(([t]) => t >= injectAt).map(([, v]) => v)) / 1000;
       return {
         maxLagSeconds: Math.round(Math.max(0, ...lag.map(([, v]) => v)) * 10) / 10,
         otherShardMaxLagSeconds: Math.round(Math.max(0, ...other.map(([, v]) => v)) * 10) / 10,
-        lagCrossedAtSeconds: crossed === undefined ? null : Math.round(crossed - injectAt) / 1000,
-        alarmAfterCrossingSeconds: crossed === undefined || alarm === undefined ? null : Math.round(alarm - crossed) / 1000,
+        lagCrossedAtSeconds: crossed === undefined ? null : seconds(crossed - injectAt),
+        stalenessCrossedAtSeconds: staleCrossed === undefined ? null : seconds(staleCrossed - injectAt),
+        alarmAfterCrossingSeconds: firstSign === Infinity || alarm === undefined ? null : seconds(alarm - firstSign),
         lagBackSeconds: lagBackAt === undefined || remediationAt === undefined ? null : Math.round(lagBackAt - remediationAt) / 1000,
+        maxStalenessSeconds: Math.round(staleness(SHARD) * 10) / 10,
+        otherShardMaxStalenessSeconds: Math.round(staleness(OTHER_SHARD) * 10) / 10,
         staleReads: ctx.load.totals.staleReads,
         failedWrites: ctx.load.failureDetails.filter((f) => f.op !== 'read_conversation' && f.op !== 'list_inbox').length,
         rowsDeleted: d?.rowsDeleted ?? 0,
-        deletedPerSecond: elapsed > 0 ? Math.round((d?.rowsDeleted ?? 0) / elapsed) : 0,
+        deletionSeconds: d?.finishedAt === undefined ? null : seconds(d.finishedAt - injectAt),
+        deletedPerSecond: rate,
+        throttlerChecks: d?.throttlerChecks ?? 0,
         throttlerRefusals: d?.refusals ?? 0,
+        slowdownVsUnthrottled: o.unthrottled && rate > 0 ? Math.round((o.unthrottled.deletedPerSecond / rate) * 10) / 10 : null,
       } satisfies LagMeasures;
     },
     checks: (r) => {
@@ -197,26 +279,41 @@ export function replicaLag(o: { throttled: boolean; broken?: boolean }): Experim
       if (!m) return [atMost('replica lag measures', null, 0)];
       const common = [
         equals('failed writes', m.failedWrites, 0, 'writes'),
-        atMost("untouched shard's replica lag", m.otherShardMaxLagSeconds, THRESHOLDS.otherShardLagSeconds),
+        atMost("untouched shard's replica lag", m.otherShardMaxLagSeconds, T.otherShardLagSeconds),
       ];
-      if (o.throttled) return [...common, atMost('replica lag with the throttled deleter', m.maxLagSeconds, THRESHOLDS.lagSeconds), equals('rows deleted > 0', m.rowsDeleted > 0 ? 1 : 0, 1)];
-      const fired = Object.values(r.timings.detectionSeconds).filter((v): v is number => v !== null);
+      if (o.throttled) {
+        return [
+          ...common,
+          atMost('replica lag with the throttled deleter, whole run', m.maxLagSeconds, T.lagSeconds),
+          atMost('throttled deletion finished', m.deletionSeconds, T.throttledDeletionSeconds),
+        ];
+      }
       return [
         ...common,
-        atMost('first alarm after the fault', fired.length ? Math.min(...fired) : null, THRESHOLDS.detectSeconds),
-        atMost('lag alarm after lag crossed the threshold', m.alarmAfterCrossingSeconds, THRESHOLDS.alarmAfterCrossingSeconds),
-        atMost('lag back under 1 s after the remediation', m.lagBackSeconds, THRESHOLDS.lagBackSeconds),
+        atMost('first alarm after the fault', firstAlarm(r.timings.detectionSeconds), T.detectSeconds),
+        atMost('lag alarm after lag crossed the threshold', m.alarmAfterCrossingSeconds, T.alarmAfterCrossingSeconds),
+        atMost('lag back under 1 s after the remediation', m.lagBackSeconds, T.lagBackSeconds),
       ];
     },
     compare: (r) => {
       const m = r.measured as LagMeasures | undefined;
       const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
-      return [
+      const rows = [
         { what: 'lag reached', incident: '2.2 hours', measured: `${m?.maxLagSeconds ?? '?'} s (untouched shard ${m?.otherShardMaxLagSeconds ?? '?'} s)` },
-        { what: 'fault → alarm', incident: '22 min (a worker backlog alarm)', measured: s(r.timings.detectionSeconds['replication-lag']) },
-        { what: 'remediation → lag cleared', incident: '~3 h 44 min (ETL off 18:25, workers off 21:33, clear 22:09)', measured: s(m?.lagBackSeconds) },
+        { what: 'oldest write a replica reader could not see', incident: 'over two hours old', measured: s(m?.maxStalenessSeconds) },
         { what: 'stale reads', incident: 'conversations missing, messages seemingly unsent', measured: `${m?.staleReads ?? '?'} reads of acknowledged conversations not found` },
         { what: 'writes', incident: 'never failed', measured: `${m?.failedWrites ?? '?'} failed` },
+      ];
+      if (o.throttled) {
+        return [
+          ...rows,
+          { what: 'deletion', incident: 'unthrottled until the fix: rate limited, backs off when the database is loaded', measured: `${m?.rowsDeleted ?? '?'} rows in ${s(m?.deletionSeconds)} (${m?.deletedPerSecond ?? '?'} rows/s${m?.slowdownVsUnthrottled ? `, ${m.slowdownVsUnthrottled}× slower than unthrottled` : ''}), ${m?.throttlerRefusals ?? '?'} refusals` },
+        ];
+      }
+      return [
+        ...rows,
+        { what: 'fault → alarm', incident: '22 min (a worker backlog alarm)', measured: s(firstAlarm(r.timings.detectionSeconds)) },
+        { what: 'remediation → lag cleared', incident: '~3 h 44 min (ETL off 18:25, workers off 21:33, clear 22:09)', measured: s(m?.lagBackSeconds) },
       ];
     },
   };

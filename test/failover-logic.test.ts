@@ -2,7 +2,8 @@ import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrang
 import { atLeast, atMost, describeCheck, equals } from '../harness/experiment/assertions';
 import { firstAlarm, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh } from '../harness/observe/detectors';
-import { multiLabels, nextIdInShard } from '../harness/observe/failover-probes';
+import { nextIdInShard } from '../harness/cluster/keyrange';
+import { multiLabels } from '../harness/observe/failover-probes';
 import { Timeline } from '../harness/observe/timeline';
 
 describe('VTOrc multi-label stats', () => {

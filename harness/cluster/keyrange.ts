@@ -77,3 +77,10 @@ export function hashVindex(id: bigint | number): Buffer {
   cipher.setAutoPadding(false);
   return Buffer.concat([cipher.update(block), cipher.final()]);
 }
+
+/** The next id at or after `from` that hashes into the shard's key range. */
+export function nextIdInShard(range: KeyRange, from: bigint): bigint {
+  let id = from;
+  while (!contains(range, hashVindex(id))) id++;
+  return id;
+}

@@ -2,7 +2,7 @@
 // takes writes (one small write per shard, on a short period, through vtgate).
 import type { Pool } from 'mysql2/promise';
 import type { Cluster } from '../cluster/cluster';
-import { contains, hashVindex, parseShardName } from '../cluster/keyrange';
+import { nextIdInShard, parseShardName } from '../cluster/keyrange';
 import { Probe, vars } from './probes';
 import type { Timeline } from './timeline';
 
@@ -40,13 +40,6 @@ export class VtorcProbe implements Probe {
       for (const c of multiLabels(v[stat], ['type', 'keyspace', 'shard'])) tl.sample(this.name, series, c.value, c.labels, t);
     }
   }
-}
-
-/** The next id at or after `from` that hashes into the shard's key range. */
-export function nextIdInShard(range: ReturnType<typeof parseShardName>, from: bigint): bigint {
-  let id = from;
-  while (!contains(range, hashVindex(id))) id++;
-  return id;
 }
 
 /**

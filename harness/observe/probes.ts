@@ -3,6 +3,7 @@
 // never take the run down, and "could not read" is itself a signal.
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Cluster, TabletHandle } from '../cluster/cluster';
+import { nextIdInShard, parseShardName } from '../cluster/keyrange';
 import { getVSchema } from '../cluster/vschema';
 import type { Timeline } from './timeline';
 import type { VSchemaStore } from './vschema-store';
@@ -114,30 +115,43 @@ export class ReplicationLagProbe implements Probe {
   }
 }
 
-/** Write through the primary, then time until it is readable at @replica. */
+/**
+ * How stale a replica reader is, per shard: every period one row is written into the shard
+ * through vtgate, then every write not seen yet is looked for at @replica. `stale_ms` is the age
+ * of the oldest write a replica reader still cannot see (a few ms when replicas keep up), so it
+ * keeps rising through lag instead of waiting for the write to show up.
+ */
 export class StalenessProbe implements Probe {
   readonly name = 'staleness';
+  private readonly range: ReturnType<typeof parseShardName>;
+  /** Far above what the sequences hand out, apart from the shard write probe's ids. */
+  private cursor = 2n * 10n ** 15n + BigInt(Date.now()) * 1000n;
+  private pending: { id: string; t: number }[] = [];
+
   constructor(
     private readonly primary: Pool,
     private readonly replica: Pool,
-    readonly periodMs = 1000,
-    private readonly giveUpMs = 5000,
-  ) {}
+    private readonly shard: string,
+    readonly periodMs = 500,
+    /** Writes not seen yet that are remembered; past it only the oldest matter. */
+    private readonly maxPending = 400,
+  ) {
+    this.range = parseShardName(shard);
+  }
 
   async sample(tl: Timeline): Promise<void> {
-    const token = `staleness-${Date.now()}`;
-    const [r] = await this.primary.query('INSERT INTO heartbeats (token) VALUES (?)', [token]);
-    const id = (r as { insertId: number }).insertId;
-    const t0 = tl.now();
-    for (;;) {
-      const [rows] = await this.replica.query<RowDataPacket[]>('SELECT id FROM heartbeats WHERE id = ?', [id]);
-      const elapsed = tl.now() - t0;
-      if (rows.length > 0 || elapsed >= this.giveUpMs) {
-        tl.sample(this.name, 'stale_ms', elapsed);
-        return;
-      }
-      await new Promise((res) => setTimeout(res, 20));
+    if (this.pending.length < this.maxPending) {
+      const id = nextIdInShard(this.range, this.cursor);
+      this.cursor = id + 1n;
+      const t = tl.now();
+      await this.primary.query('INSERT INTO heartbeats (id, token) VALUES (?, ?)', [String(id), `staleness-${this.shard}`]);
+      this.pending.push({ id: String(id), t });
     }
+    const [rows] = await this.replica.query<RowDataPacket[]>('SELECT id FROM heartbeats WHERE id IN (?)', [this.pending.map((p) => p.id)]);
+    const seen = new Set(rows.map((r) => String(r.id)));
+    this.pending = this.pending.filter((p) => !seen.has(p.id));
+    const now = tl.now();
+    tl.sample(this.name, 'stale_ms', this.pending.length ? now - this.pending[0].t : 0, { shard: this.shard }, now);
   }
 }
 
@@ -361,6 +375,15 @@ export class ContainerStatsProbe implements Probe {
   }
 }
 
+/** One staleness probe per shard of the keyspace, sharing two small vtgate pools. */
+export function stalenessProbes(cluster: Cluster, keyspace: string): Probe[] {
+  const shards = cluster.topology.keyspaces.find((k) => k.name === keyspace)?.shards ?? [];
+  if (!shards.length) return [];
+  const primary = cluster.vtgatePool({ connectionLimit: shards.length, database: keyspace });
+  const replica = cluster.vtgatePool({ connectionLimit: shards.length, database: `${keyspace}@replica` });
+  return shards.map((s) => new StalenessProbe(primary, replica, s.name));
+}
+
 /**
  * The probes every experiment runs: the heartbeat, replication lag, staleness, VSchema,
  * sequence headroom, vtgate errors and container resources.
@@ -369,7 +392,7 @@ export function standardProbes(cluster: Cluster, counters: () => Promise<AppCoun
   return [
     new HeartbeatProbe(counters),
     new ReplicationLagProbe(cluster),
-    new StalenessProbe(cluster.vtgatePool({ connectionLimit: 2, database: 'customer' }), cluster.vtgatePool({ connectionLimit: 2, database: 'customer@replica' })),
+    ...stalenessProbes(cluster, 'customer'),
     vschema,
     new SequenceHeadroomProbe(cluster),
     new VtgateErrorsProbe(cluster),

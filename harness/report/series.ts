@@ -61,6 +61,7 @@ export const CHARTS: readonly ChartSpec[] = [
       { probe: 'load', name: 'ok_per_s', legend: 'successful requests/s' },
       { probe: 'heartbeat', name: 'writes_per_s', legend: 'heartbeat: successful writes/s' },
       { probe: 'heartbeat', name: 'event_writes_per_s', legend: 'heartbeat: event writes/s' },
+      { probe: 'load', name: 'stale_reads_per_s', legend: 'stale reads/s (acknowledged conversation not found)' },
     ],
   },
   {
@@ -94,7 +95,19 @@ export const CHARTS: readonly ChartSpec[] = [
     id: 'replica-lag',
     title: 'Replica lag',
     yTitle: 'seconds',
-    series: [{ probe: 'replication', name: 'lag_seconds', legend: (l) => `${l.tablet ?? '?'}${l.shard ? ` (${l.shard})` : ''}` }],
+    series: [
+      { probe: 'replication', name: 'lag_seconds', legend: (l) => `${l.tablet ?? '?'}${l.shard ? ` (${l.shard})` : ''}` },
+      // Ground truth beside what the tablets report: the oldest write a replica reader cannot see yet.
+      { probe: 'staleness', name: 'stale_ms', legend: (l) => `staleness probe, shard ${l.shard ?? '?'}`, scale: 1 / 1000 },
+      // What the tablet throttler saw when a throttled background job asked it.
+      { probe: 'deleter', name: 'throttler_lag_seconds', legend: "throttler's lag, as the deleter was told" },
+    ],
+  },
+  {
+    id: 'background-deletion',
+    title: 'Background deletion',
+    yTitle: 'rows deleted',
+    series: [{ probe: 'deleter', name: 'rows_deleted', legend: 'rows deleted (cumulative)' }],
   },
   {
     id: 'sequence-headroom',

@@ -9,7 +9,7 @@ export interface DeleterOptions {
   keyspace: string;
   shard: string;
   table: string;
-  /** Ids [1, maxId] are deleted in ranges of `batch`, `concurrency` at a time. */
+  /** Ids [1, maxId] are deleted in ranges of `batch` ids, `concurrency` ranges at a time. */
   maxId: number;
   batch: number;
   concurrency: number;
@@ -17,6 +17,45 @@ export interface DeleterOptions {
   throttled?: boolean;
   /** Pause between batches per worker (a slowed worker). */
   pauseMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Answers "may I run a batch now?" from the tablet throttler. Every answer comes from a check
+ * that started after the question was asked (a batch never runs on an answer older than the
+ * worker's previous batch), and the questions waiting at one time share one check, so eight
+ * workers cost one check at a time, not eight.
+ */
+export class ThrottlerGate {
+  checks = 0;
+  private inFlight?: Promise<boolean>;
+  private queued?: Promise<boolean>;
+
+  constructor(private readonly check: () => Promise<boolean>) {}
+
+  ask(): Promise<boolean> {
+    // A check not started yet answers everyone who asks before it starts.
+    if (this.queued) return this.queued;
+    // It starts after the running one (which may predate this question), or on the next tick.
+    const q = (this.inFlight ?? Promise.resolve()).then(() => {
+      this.queued = undefined;
+      return this.run();
+    });
+    this.queued = q;
+    return q;
+  }
+
+  private run(): Promise<boolean> {
+    this.checks += 1;
+    const p: Promise<boolean> = this.check()
+      .catch(() => false)
+      .finally(() => {
+        if (this.inFlight === p) this.inFlight = undefined;
+      });
+    this.inFlight = p;
+    return p;
+  }
 }
 
 /** Deletes a table's rows on one shard, in id ranges; counts rows and throttler refusals. */
@@ -28,10 +67,7 @@ export class BulkDeleter {
   private stopped = false;
   private loops: Promise<void>[] = [];
   private readonly pool: Pool;
-
-  /** The throttler's last answer for this app (refreshed by one poller, read by every worker). */
-  private granted = false;
-  private poller?: Promise<void>;
+  private gate?: ThrottlerGate;
 
   constructor(
     private readonly cluster: Cluster,
@@ -40,8 +76,24 @@ export class BulkDeleter {
     this.pool = cluster.vtgatePool({ connectionLimit: o.concurrency + 1, database: `${o.keyspace}:${o.shard}` });
   }
 
+  get throttlerChecks(): number {
+    return this.gate?.checks ?? 0;
+  }
+
   start(timeline: Timeline, primary: TabletHandle): void {
-    if (this.o.throttled) this.poller = this.pollThrottler(primary);
+    // vttablet 24 answers throttler checks over gRPC only (no HTTP endpoint): asked through vtctld.
+    // --request-heartbeats marks the throttler as in use, as real clients' checks do; without it the
+    // primary stays "dormant" and reads its replicas' lag only every 5 s, so it grants on stale lag.
+    if (this.o.throttled) {
+      this.gate = new ThrottlerGate(async () => {
+        const r = await this.cluster.vtctld.json<{ Check?: { response_code?: string; value?: number } }>(['CheckThrottler', '--app-name', 'chaos-deleter', '--request-heartbeats', primary.alias]);
+        const ok = r.Check?.response_code === 'OK';
+        // What the throttler saw (its lag for the shard) beside what it answered, for the report.
+        if (typeof r.Check?.value === 'number') timeline.sample('deleter', 'throttler_lag_seconds', r.Check.value);
+        timeline.sample('deleter', 'granted', ok ? 1 : 0);
+        return ok;
+      });
+    }
     this.loops = Array.from({ length: this.o.concurrency }, (_, i) => this.loop(timeline, i));
   }
 
@@ -50,38 +102,38 @@ export class BulkDeleter {
     this.o = { ...this.o, concurrency, pauseMs };
   }
 
-  /** vttablet answers throttler checks over gRPC only (no HTTP endpoint in 24): asked through vtctld. */
-  private async pollThrottler(primary: TabletHandle): Promise<void> {
-    while (!this.stopped) {
-      const r = await this.cluster.vtctld.json<{ Check?: { response_code?: string } }>(['CheckThrottler', '--app-name', 'chaos-deleter', primary.alias]).catch(() => undefined);
-      this.granted = r?.Check?.response_code === 'OK';
-      await new Promise((res) => setTimeout(res, 250));
-    }
-  }
-
   private async loop(timeline: Timeline, worker: number): Promise<void> {
     while (!this.stopped && this.next <= this.o.maxId) {
       if (worker >= this.o.concurrency) {
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
         continue;
       }
-      if (this.o.throttled && !this.granted) {
+      if (this.gate && !(await this.gate.ask())) {
         this.refusals += 1;
-        await new Promise((r) => setTimeout(r, 250));
+        timeline.sample('deleter', 'refused', 1);
+        await sleep(250);
         continue;
       }
+      if (this.stopped || this.next > this.o.maxId) break;
       const from = this.next;
       this.next += this.o.batch;
       const [r] = await this.pool.query(`DELETE FROM \`${this.o.table}\` WHERE id >= ? AND id < ?`, [from, from + this.o.batch]).catch(() => [{ affectedRows: 0 }]);
-      this.rowsDeleted += (r as { affectedRows: number }).affectedRows;
-      if (this.o.pauseMs) await new Promise((res) => setTimeout(res, this.o.pauseMs));
+      const rows = (r as { affectedRows: number }).affectedRows;
+      this.rowsDeleted += rows;
+      timeline.sample('deleter', 'rows_deleted', this.rowsDeleted);
+      if (this.o.pauseMs) await sleep(this.o.pauseMs);
     }
     if (this.next > this.o.maxId && this.finishedAt === undefined) this.finishedAt = timeline.now();
   }
 
+  /** Resolves when every range has been deleted (or the deleter was stopped). */
+  async done(): Promise<void> {
+    await Promise.all(this.loops);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.loops, this.poller]);
+    await Promise.all(this.loops);
   }
 }
 

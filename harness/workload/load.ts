@@ -203,7 +203,8 @@ export class Load {
     timeline.sample(probe, 'errors_per_s', w.failed * perSec, undefined, t);
     timeline.sample(probe, 'error_rate', w.ok + w.failed ? w.failed / (w.ok + w.failed) : 0, undefined, t);
     timeline.sample(probe, 'acked_writes_per_s', w.acked * perSec, undefined, t);
-    timeline.sample(probe, 'stale_reads_per_s', w.stale * perSec, undefined, t);
+    // Only once there were any: apps reading from primaries never see one, and charts skip a flat zero.
+    if (this.totals.staleReads > 0) timeline.sample(probe, 'stale_reads_per_s', w.stale * perSec, undefined, t);
     if (sorted.length) {
       timeline.sample(probe, 'p50_ms', percentile(sorted, 50), undefined, t);
       timeline.sample(probe, 'p99_ms', percentile(sorted, 99), undefined, t);
