@@ -7,6 +7,7 @@
 // primary's MySQL, as the incident's app was connected.
 import type { RowDataPacket } from 'mysql2/promise';
 import type { TabletHandle } from '../harness/cluster/cluster';
+import { gtidExecuted, hasAll } from '../harness/cluster/gtid';
 import { waitFor } from '../harness/cluster/readiness';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
@@ -82,26 +83,6 @@ async function replicating(t: TabletHandle): Promise<boolean> {
   try {
     const [rows] = await conn.query<RowDataPacket[]>('SHOW REPLICA STATUS');
     return rows.length > 0 && rows[0].Replica_IO_Running === 'Yes' && rows[0].Replica_SQL_Running === 'Yes';
-  } finally {
-    conn.destroy();
-  }
-}
-
-async function gtidExecuted(t: TabletHandle): Promise<string> {
-  const conn = await t.mysql();
-  try {
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS g');
-    return String(rows[0].g);
-  } finally {
-    conn.destroy();
-  }
-}
-
-async function hasAll(t: TabletHandle, gtids: string): Promise<boolean> {
-  const conn = await t.mysql();
-  try {
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT GTID_SUBSET(?, @@global.gtid_executed) AS ok', [gtids]);
-    return Number(rows[0].ok) === 1;
   } finally {
     conn.destroy();
   }

@@ -4,6 +4,7 @@
 // from replicas. The variant is the fix that shipped: the deleter asks the tablet throttler.
 import type { Cluster } from '../harness/cluster/cluster';
 import { withShardedTable } from '../harness/cluster/default-topology';
+import { replicasCaughtUp } from '../harness/cluster/gtid';
 import { nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
@@ -212,6 +213,8 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
     fault,
     prepare: async (cluster) => {
       await seedArchive(cluster, ids);
+      // The seed is tens of MB of binlog: the fault starts from replicas that have applied it.
+      await replicasCaughtUp(cluster, KEYSPACE, SHARD, 120_000);
       await cluster.vtctld.run(['UpdateThrottlerConfig', o.throttled ? '--enable' : '--disable', '--threshold', String(T.throttlerLagSeconds), KEYSPACE]);
     },
     detectors: () => [replicationLagHigh({ thresholdSeconds: T.lagSeconds }), staleReads()],

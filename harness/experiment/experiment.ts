@@ -213,7 +213,8 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     const loadRef = load;
     live = setInterval(() => {
       const last = (name: string) => timeline.series('load', name).at(-1)?.[1] ?? 0;
-      say(`[${exp.name}]   +${(timeline.now() / 1000).toFixed(1)} s  ok ${last('ok_per_s').toFixed(0)}/s  errors ${last('errors_per_s').toFixed(0)}/s  p99 ${last('p99_ms').toFixed(0)} ms  acked writes ${loadRef.totals.writesAcked}`);
+      const stale = loadRef.totals.staleReads ? `  stale reads ${last('stale_reads_per_s').toFixed(0)}/s` : '';
+      say(`[${exp.name}]   +${(timeline.now() / 1000).toFixed(1)} s  ok ${last('ok_per_s').toFixed(0)}/s  errors ${last('errors_per_s').toFixed(0)}/s${stale}  p99 ${last('p99_ms').toFixed(0)} ms  acked writes ${loadRef.totals.writesAcked}`);
     }, 2000);
     live.unref();
 
