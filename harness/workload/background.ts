@@ -134,6 +134,7 @@ export class BulkDeleter {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.loops);
+    await this.pool.end().catch(() => undefined);
   }
 }
 
@@ -165,5 +166,6 @@ export class EtlReader {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.loops);
+    await this.pool.end().catch(() => undefined);
   }
 }
