@@ -1,6 +1,7 @@
 // What the charts show, taken from one experiment's timeline: the series of each chart (only
 // those sampled in the run) and the markers of the lifecycle (inject, detect, remediate,
 // recover). Times in seconds since the run started, the timeline's clock.
+import { seconds } from '../experiment/timings';
 import type { Sample, TimelineEvent } from '../observe/timeline';
 import type { ExperimentReport } from './run-report';
 
@@ -119,8 +120,6 @@ export const CHARTS: readonly ChartSpec[] = [
     skip: (ps) => (ps.every((p) => p.value >= 99.9) ? `every sequence kept over 99.9 % of its column type (${[...new Set(ps.map((p) => p.series))].join(', ')})` : undefined),
   },
 ];
-
-const seconds = (ms: number) => Math.round(ms) / 1000;
 
 function pointsOf(samples: readonly Sample[], s: SeriesSpec): Point[] {
   return samples
