@@ -154,7 +154,8 @@ export class Load {
     const p = context.pending as Pending | undefined;
     context.pending = undefined;
     if (p && p.op === 'read_conversation' && status === 404) {
-      // Only acknowledged conversations are read, so "not found" means the reader is behind.
+      // Only acknowledged conversations are read, so "not found" means the reader is behind (replica
+      // reads). Reading from primaries it would be a lost write, which the ledger reports at the end.
       this.totals.staleReads += 1;
       this.bucket.stale += 1;
       return;
