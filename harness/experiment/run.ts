@@ -1,0 +1,317 @@
+// One run of one experiment, phase by phase: each method is one phase of the lifecycle in
+// experiment.ts, and `end()` is the cleanup that always runs. State shared between phases
+// (the app, load, probes, detectors, baseline) lives on the run, not in one long function.
+import type { Cluster } from '../cluster/cluster';
+import { DockerCluster } from '../cluster/docker-cluster';
+import { waitFor } from '../cluster/readiness';
+import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../observe/detectors';
+import { HeartbeatProbe, Probe, ProbeRunner, standardProbes, VSchemaProbe } from '../observe/probes';
+import { Timeline } from '../observe/timeline';
+import { VSchemaStore } from '../observe/vschema-store';
+import { join } from 'node:path';
+import { runDir } from '../paths';
+import { writeJsonReport } from '../report/json';
+import { AppProcess } from '../workload/app-process';
+import { Ledger } from '../workload/ledger';
+import { Load } from '../workload/load';
+import { INBOX_TABLES, withInboxSchema } from '../workload/schema';
+import { verifyLedger } from '../workload/verify';
+import { SideApp } from '../workload/side-app';
+import { describeCheck } from './assertions';
+import type { Experiment, ExperimentContext, ExperimentResult, Phase, RunOptions } from './experiment';
+import { baseline, errorWindow, longestGap, recoveredAt, seconds } from './timings';
+
+/** Writes in the default request mix: the steady-state floor is half of rate x this. */
+const WRITE_SHARE = 0.6;
+
+export class ExperimentRun {
+  readonly result: ExperimentResult;
+  private readonly rate: number;
+  private rules: Detector[] = [];
+  private app?: AppProcess;
+  private readonly sideApps: SideApp[] = [];
+  private probes?: ProbeRunner;
+  private detectors?: DetectorRunner;
+  private load?: Load;
+  private live?: NodeJS.Timeout;
+  private ctx?: ExperimentContext;
+  private baselineValue?: number;
+  private steadyWindow?: [number, number];
+
+  private constructor(
+    private readonly exp: Experiment,
+    private readonly cluster: Cluster,
+    private readonly ownCluster: boolean,
+    private readonly say: (line: string) => void,
+    private readonly phases: Partial<Record<Phase, number>>,
+    readonly timeline: Timeline,
+  ) {
+    this.rate = exp.load?.rate ?? 200;
+    this.result = {
+      runId: cluster.runId,
+      experiment: exp.name,
+      title: exp.title,
+      vitess: cluster.vitess.release,
+      database: cluster.database.id,
+      verdict: 'unknown',
+      problems: [],
+      timings: { detectionSeconds: {} },
+      events: [],
+      load: { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, staleReads: 0, rate: this.rate },
+      bringUpSeconds: cluster.bringUpSeconds,
+    };
+  }
+
+  /** Setup's first half: the cluster (given, or started for this run). */
+  static async begin(exp: Experiment, options: RunOptions): Promise<ExperimentRun> {
+    const say = options.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
+    const timeline = new Timeline();
+    const phases: Partial<Record<Phase, number>> = {};
+    markPhase(exp, timeline, phases, say, 'setup');
+    const cluster =
+      options.cluster ??
+      (await DockerCluster.start({ topology: (exp.topology ?? (() => withInboxSchema()))(), vitess: options.vitess, database: options.database, progress: say }));
+    return new ExperimentRun(exp, cluster, !options.cluster, say, phases, timeline);
+  }
+
+  private phase(p: Phase): void {
+    markPhase(this.exp, this.timeline, this.phases, this.say, p);
+  }
+
+  /** Setup's second half: seed data, the app and side apps, load, probes, detectors, progress lines. */
+  async setUp(options: RunOptions): Promise<void> {
+    const { exp, cluster, timeline } = this;
+    if (exp.prepare) {
+      this.say(`[${exp.name}] preparing`);
+      await exp.prepare(cluster);
+    }
+    const app = (this.app = await AppProcess.start({ vtgate: { host: cluster.vtgate.host, port: cluster.vtgate.port }, ...exp.app }));
+    for (const spec of (await exp.sideApps?.(cluster)) ?? []) this.sideApps.push(await SideApp.start(spec, timeline));
+    const ledger = new Ledger();
+    const load = (this.load = new Load({ url: app.url, timeline, ledger, rate: this.rate, durationSeconds: 600, timeoutSeconds: 15, ...exp.load }));
+    const vschemaStore = new VSchemaStore(join(runDir(cluster.runId), 'vschema', exp.name));
+    const vschema = new VSchemaProbe(cluster, 1000, vschemaStore);
+    const baselineOf = (probe: string, series: string) => (this.steadyWindow ? baseline(timeline.series(probe, series), ...this.steadyWindow) : undefined);
+    const ctx: ExperimentContext = (this.ctx = { cluster, timeline, app, sideApps: this.sideApps, ledger, load, vschema, vschemaStore, baseline: () => this.baselineValue, baselineOf });
+    const counters = () => app.counters();
+    const standard: Probe[] = options.minimalProbes ? [new HeartbeatProbe(counters)] : standardProbes(cluster, counters, vschema);
+    this.probes = new ProbeRunner(timeline, [...standard, ...(exp.probes?.(ctx) ?? [])]);
+    this.rules = exp.detectors?.({ baseline: () => this.baselineValue, baselineOf }) ?? [heartbeatAnomaly(() => this.baselineValue), p99LatencyHigh()];
+    this.detectors = new DetectorRunner(timeline, this.rules);
+
+    this.probes.start();
+    load.start();
+    this.detectors.start();
+    this.live = setInterval(() => {
+      const last = (name: string) => timeline.series('load', name).at(-1)?.[1] ?? 0;
+      const stale = load.totals.staleReads ? `  stale reads ${last('stale_reads_per_s').toFixed(0)}/s` : '';
+      this.say(`[${exp.name}]   +${(timeline.now() / 1000).toFixed(1)} s  ok ${last('ok_per_s').toFixed(0)}/s  errors ${last('errors_per_s').toFixed(0)}/s${stale}  p99 ${last('p99_ms').toFixed(0)} ms  acked writes ${load.totals.writesAcked}`);
+    }, 2000);
+    this.live.unref();
+  }
+
+  /** The heartbeat holds a minimum rate for `seconds`; its mean there is the baseline. */
+  async reachSteadyState(): Promise<void> {
+    const { exp, timeline } = this;
+    this.phase('steady-state');
+    const ss = { seconds: 5, timeoutSeconds: 60, ...exp.steadyState };
+    const minWrites = ss.minWritesPerSec ?? this.rate * WRITE_SHARE * 0.5;
+    const from = timeline.now() + 1000; // skip the first second: connections warming up
+    this.baselineValue = await waitFor({
+      what: `steady state (heartbeat >= ${minWrites.toFixed(0)} writes/s over ${ss.seconds} s)`,
+      timeoutMs: ss.timeoutSeconds * 1000,
+      intervalMs: 250,
+      check: async () => {
+        const now = timeline.now();
+        const b = baseline(timeline.series('heartbeat', 'writes_per_s'), Math.max(from, now - ss.seconds * 1000), now);
+        const long = now - from >= ss.seconds * 1000;
+        return { ready: long && b !== undefined && b >= minWrites, status: `heartbeat ${b?.toFixed(1) ?? 'none'} writes/s after ${((now - from) / 1000).toFixed(1)} s`, value: b };
+      },
+    });
+    this.result.baselineWritesPerSec = this.baselineValue;
+    this.steadyWindow = [Math.max(from, timeline.now() - ss.seconds * 1000), timeline.now()];
+    await this.context().vschema.takeSnapshot();
+  }
+
+  /** Detectors armed, then the fault; returns when it was injected. */
+  async inject(): Promise<number> {
+    this.phase('inject');
+    this.detectors!.arm();
+    await this.exp.fault.inject(this.context());
+    const injectAt = this.timeline.firstEvent('fault', this.exp.fault.name)?.t ?? this.timeline.now();
+    this.result.timings.injectAt = injectAt;
+    return injectAt;
+  }
+
+  /** Until the remediation's trigger: an alarm, a fixed time, or nothing (automatic). False when no alarm came. */
+  async detect(injectAt: number): Promise<boolean> {
+    const { exp } = this;
+    this.phase('detect');
+    const remediation = exp.remediate;
+    if ('automatic' in remediation) return true; // the system remediates on its own
+    if ('afterMs' in remediation) {
+      const wait = injectAt + remediation.afterMs - this.timeline.now();
+      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+      return true;
+    }
+    const names = ([] as string[]).concat(remediation.onAlarm);
+    return waitFor({
+      what: `an alarm from ${names.join(' or ')}`,
+      timeoutMs: (exp.detectTimeoutSeconds ?? 120) * 1000,
+      intervalMs: 50,
+      check: async () => ({ ready: names.some((n) => this.detectors!.first(n) !== undefined), status: 'no alarm yet' }),
+    }).then(
+      () => true,
+      (e: Error) => {
+        // Nobody was paged, so nobody remediates: the run fails, and the fault is still healed in end().
+        this.result.problems.push(e.message);
+        return false;
+      },
+    );
+  }
+
+  /** The remediation (unless automatic), then until the heartbeat is back at baseline. */
+  async remediateAndRecover(injectAt: number): Promise<void> {
+    const { exp, timeline, result } = this;
+    const remediation = exp.remediate;
+    let remediationAt = injectAt;
+    if (!('automatic' in remediation)) {
+      this.phase('remediate');
+      const heal = remediation.action ?? ((c: ExperimentContext) => exp.fault.heal(c));
+      await heal(this.context());
+      remediationAt = (timeline.firstEvent('remediation', undefined, injectAt) ?? timeline.event('remediation', remediation.action ? 'remediation action' : `heal ${exp.fault.name}`)).t;
+      result.timings.remediationAt = remediationAt;
+      result.timings.remediationSeconds = seconds(remediationAt - injectAt);
+    }
+
+    this.phase('recover');
+    // 80 %: the heartbeat is a count over 1 s of ~100 writes, whose noise alone is ~10 %; at
+    // 90 % a healthy stream dips under the bar often enough to delay "recovered" at random.
+    const rec = { fraction: 0.8, sustainMs: 2000, timeoutSeconds: 120, ...exp.recovery };
+    const base = this.baselineValue ?? 0;
+    const recovered = await waitFor({
+      what: `recovery (heartbeat back at ${rec.fraction * 100} % of ${base.toFixed(1)} writes/s for ${rec.sustainMs} ms)`,
+      timeoutMs: rec.timeoutSeconds * 1000,
+      intervalMs: 100,
+      check: async () => {
+        const at = recoveredAt(timeline.series('heartbeat', 'writes_per_s'), remediationAt, base * rec.fraction, rec.sustainMs);
+        return { ready: at !== undefined, status: 'heartbeat still low', value: at };
+      },
+    }).catch((e: Error) => {
+      result.problems.push(e.message);
+      return undefined;
+    });
+    if (recovered !== undefined) {
+      timeline.event('recovered', 'heartbeat at baseline', { fraction: rec.fraction }, recovered);
+      result.timings.recoveredAt = recovered;
+      result.timings.recoverySeconds = seconds(recovered - remediationAt);
+      result.timings.timeToRecoverSeconds = seconds(recovered - injectAt);
+    }
+  }
+
+  /** The experiment's after-recovery step and tail under load, then the load's figures. */
+  async finishLoad(injectAt: number): Promise<void> {
+    const { exp, timeline, result } = this;
+    const load = this.load!;
+    const detectors = this.detectors!;
+    if (exp.afterRecovery) await exp.afterRecovery(this.context());
+    const tailEnd = timeline.now() + (exp.tailSeconds ?? 2) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, tailEnd - timeline.now())));
+    detectors.stop();
+    await load.stop();
+    for (const d of this.rules) {
+      const a = detectors.first(d.name);
+      result.timings.detectionSeconds[d.name] = a ? seconds(a.t - injectAt) : null;
+    }
+    const primary = exp.primaryDetector === undefined ? 'heartbeat-anomaly' : exp.primaryDetector;
+    if (primary !== null && ([] as string[]).concat(primary).every((d) => result.timings.detectionSeconds[d] == null)) {
+      result.problems.push(`detector ${([] as string[]).concat(primary).join(' or ')} never fired`);
+    }
+    // Over everything after injection: a later propagation's outage counts too.
+    const gap = longestGap(load.latencies.map(([t]) => t), injectAt, timeline.now());
+    if (gap) result.timings.outageSeconds = seconds(gap.ms);
+    const errs = errorWindow(load.failures, injectAt, timeline.now());
+    if (errs) result.timings.errorWindowSeconds = seconds(errs.ms);
+    result.load = { ...load.totals, rate: this.rate };
+    const appCounters = await this.app!.counters();
+    result.clientErrors = { byCode: appCounters.errorsByCode, samples: appCounters.errorSamples };
+    const vtgateSeries = timeline.labelSets('vtgate', 'errors_by_code');
+    result.vtgateErrors = Object.fromEntries(vtgateSeries.map((l) => [l.code, timeline.series('vtgate', 'errors_by_code', l).at(-1)?.[1] ?? 0]));
+  }
+
+  /** The ledger against the rows, the experiment's own figures and checks, the verdict. */
+  async verify(): Promise<void> {
+    const { exp, result } = this;
+    this.phase('verify');
+    // Nothing may write while rows are compared (the staleness probe inserts heartbeats).
+    await this.probes!.stop();
+    result.ledger = await verifyLedger(this.cluster, this.context().ledger, exp.ledgerTables ?? INBOX_TABLES);
+    if (result.ledger.verdict === 'fail') {
+      result.problems.push(
+        `ledger: ${result.ledger.lost.length} acknowledged writes lost, ${result.ledger.duplicated.length} duplicated, ${result.ledger.altered.length} altered, ` +
+          `${result.ledger.misplaced.length} on the wrong shard, ${result.ledger.vtgateMismatch.length} rows differing between vtgate and the shards`,
+      );
+    }
+    result.events = [...this.timeline.events()];
+    if (exp.measure) result.measured = await exp.measure(this.context(), result);
+    if (exp.checks) {
+      result.checks = exp.checks(result);
+      for (const c of result.checks.filter((x) => !x.pass)) result.problems.push(describeCheck(c));
+    }
+    result.verdict = result.ledger.verdict === 'unknown' ? 'unknown' : result.problems.length ? 'fail' : 'pass';
+  }
+
+  fail(e: Error): void {
+    this.result.problems.push(e.message);
+    this.result.verdict = 'fail';
+  }
+
+  /** Always runs: the fault healed, everything stopped, the JSON report written, logs kept on failure. */
+  async end(): Promise<void> {
+    const { exp, result, cluster, timeline } = this;
+    result.events = [...timeline.events()];
+    try {
+      result.incidentComparison = exp.compare?.(result);
+    } catch (e) {
+      result.problems.push(`incident comparison: ${(e as Error).message}`);
+    }
+    if (this.live) clearInterval(this.live);
+    if (this.ctx) await exp.fault.heal(this.ctx).catch((e: Error) => result.problems.push(`heal: ${e.message}`));
+    exp.fault.dispose?.();
+    await this.load?.stop().catch(() => undefined);
+    this.detectors?.stop();
+    await this.probes?.stop();
+    await Promise.all(this.sideApps.map((a) => a.stop().catch(() => undefined)));
+    await this.app?.stop();
+    result.reportFile = await writeJsonReport(cluster.runId, exp.name, {
+      result,
+      experiment: { name: exp.name, title: exp.title, fault: { name: exp.fault.name, description: exp.fault.description }, incident: exp.incident },
+      versions: { vitess: cluster.vitess, database: cluster.database },
+      topology: cluster.topology,
+      options: { load: { rate: this.rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, recovery: exp.recovery, remediate: remediationOption(exp) },
+      clientErrors: result.clientErrors,
+      phases: this.phases,
+      timeline: timeline.toJSON(),
+    }).catch(() => undefined);
+    if (result.verdict !== 'pass') await cluster.saveLogs().catch(() => undefined);
+    if (this.ownCluster) await cluster.stop();
+    this.say(`[${exp.name}] ${result.verdict}; report ${result.reportFile ?? '(not written)'}`);
+  }
+
+  private context(): ExperimentContext {
+    if (!this.ctx) throw new Error('the run was not set up');
+    return this.ctx;
+  }
+}
+
+function markPhase(exp: Experiment, timeline: Timeline, phases: Partial<Record<Phase, number>>, say: (l: string) => void, p: Phase): void {
+  phases[p] = timeline.now();
+  timeline.event('phase', p);
+  say(`[${exp.name}] ${p} (+${(timeline.now() / 1000).toFixed(1)} s)`);
+}
+
+/** The remediation as the report records it (its trigger, not its action). */
+function remediationOption(exp: Experiment): Record<string, unknown> {
+  const r = exp.remediate;
+  return 'automatic' in r ? { automatic: r.automatic } : 'afterMs' in r ? { afterMs: r.afterMs } : { onAlarm: r.onAlarm };
+}
