@@ -34,6 +34,9 @@ export const FAULT = {
   /** Ids per DELETE; about half of them are on the loaded shard, so ~200 rows per batch. */
   batchIds: 400,
   etlScans: 2,
+  /** The on-call's "slow it down": one worker, a pause between batches. */
+  slowedWorkers: 1,
+  slowedPauseMs: 500,
 };
 export type FaultSize = typeof FAULT;
 
@@ -132,7 +135,7 @@ export class ReplicaOverloadFault implements Fault {
   /** The incident's remediation: ETL off, the deletion slowed down. */
   async remediate(ctx: FaultContext): Promise<void> {
     await this.etl?.stop();
-    this.deleter?.slowDown(1, 500);
+    this.deleter?.slowDown(this.o.size.slowedWorkers, this.o.size.slowedPauseMs);
     ctx.timeline.event('remediation', 'ETL stopped, deletion slowed', { deleted: this.deleter?.rowsDeleted ?? 0 });
   }
 
@@ -164,6 +167,8 @@ export class ReplicaOverloadFault implements Fault {
 function staleReads(): ThresholdDetector {
   return new ThresholdDetector({ name: 'stale-reads', probe: 'load', series: 'stale_reads_per_s', op: 'above', threshold: 2, forMs: 2000, describe: (v) => `${v.toFixed(1)} stale reads/s` });
 }
+
+const tenths = (v: number) => Math.round(v * 10) / 10;
 
 /** Highest lag of any replica of a shard, per sample time. */
 function shardLag(ctx: ExperimentContext, shard: string): [number, number][] {
@@ -267,14 +272,14 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
       const rate = elapsed > 0 ? Math.round((d?.rowsDeleted ?? 0) / elapsed) : 0;
       const staleness = (shard: string) => Math.max(0, ...ctx.timeline.series('staleness', 'stale_ms', { shard }).filter(([t]) => t >= injectAt).map(([, v]) => v)) / 1000;
       return {
-        maxLagSeconds: Math.round(Math.max(0, ...lag.map(([, v]) => v)) * 10) / 10,
-        otherShardMaxLagSeconds: Math.round(Math.max(0, ...other.map(([, v]) => v)) * 10) / 10,
+        maxLagSeconds: tenths(Math.max(0, ...lag.map(([, v]) => v))),
+        otherShardMaxLagSeconds: tenths(Math.max(0, ...other.map(([, v]) => v))),
         lagCrossedAtSeconds: crossed === undefined ? null : seconds(crossed - injectAt),
         stalenessCrossedAtSeconds: staleCrossed === undefined ? null : seconds(staleCrossed - injectAt),
         alarmAfterCrossingSeconds: firstSign === Infinity || alarm === undefined ? null : seconds(alarm - firstSign),
-        lagBackSeconds: lagBackAt === undefined || remediationAt === undefined ? null : Math.round(lagBackAt - remediationAt) / 1000,
-        maxStalenessSeconds: Math.round(staleness(SHARD) * 10) / 10,
-        otherShardMaxStalenessSeconds: Math.round(staleness(OTHER_SHARD) * 10) / 10,
+        lagBackSeconds: lagBackAt === undefined || remediationAt === undefined ? null : seconds(lagBackAt - remediationAt),
+        maxStalenessSeconds: tenths(staleness(SHARD)),
+        otherShardMaxStalenessSeconds: tenths(staleness(OTHER_SHARD)),
         staleReads: ctx.load.totals.staleReads,
         failedWrites: ctx.load.failureDetails.filter((f) => f.op !== 'read_conversation' && f.op !== 'list_inbox').length,
         rowsDeleted: d?.rowsDeleted ?? 0,
@@ -282,7 +287,7 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
         deletedPerSecond: rate,
         throttlerChecks: d?.throttlerChecks ?? 0,
         throttlerRefusals: d?.refusals ?? 0,
-        slowdownVsUnthrottled: o.unthrottled && rate > 0 ? Math.round((o.unthrottled.deletedPerSecond / rate) * 10) / 10 : null,
+        slowdownVsUnthrottled: o.unthrottled && rate > 0 ? tenths(o.unthrottled.deletedPerSecond / rate) : null,
       } satisfies LagMeasures;
     },
     checks: (r) => {

@@ -44,7 +44,7 @@ export class ExperimentRun {
     private readonly ownCluster: boolean,
     private readonly say: (line: string) => void,
     private readonly phases: Partial<Record<Phase, number>>,
-    readonly timeline: Timeline,
+    private readonly timeline: Timeline,
   ) {
     this.rate = exp.load?.rate ?? 200;
     this.result = {
