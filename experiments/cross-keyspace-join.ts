@@ -6,6 +6,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Cluster } from '../harness/cluster/cluster';
 import { SEQUENCE_KEYSPACE } from '../harness/cluster/default-topology';
+import { usePool } from '../harness/cluster/pool';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
@@ -217,8 +218,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinM
   };
   const alarm = firstAlarm(r.timings.detectionSeconds);
   const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99Ceiling(steady.p99Ms), 3000);
-  const pool = ctx.cluster.vtgatePool({ connectionLimit: 1, database: 'customer' });
-  const [conv] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations');
+  const [conv] = await usePool(ctx.cluster.vtgatePool({ connectionLimit: 1, database: 'customer' }), (pool) => pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations'));
   // Counted once the run is over: the inbox the join walked had at most this many.
   sizes.conversationsAtEnd = Number(conv[0].n);
   return {

@@ -6,6 +6,7 @@ import type { Cluster } from '../harness/cluster/cluster';
 import { withShardedTable } from '../harness/cluster/default-topology';
 import { replicasCaughtUp } from '../harness/cluster/gtid';
 import { nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
+import { usePool } from '../harness/cluster/pool';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atMost, equals } from '../harness/experiment/assertions';
@@ -90,16 +91,13 @@ export function archiveIds(rows: number): bigint[] {
 
 /** (Re)fills the archive through vtgate: rows a previous case deleted come back. */
 export async function seedArchive(cluster: Cluster, ids: bigint[]): Promise<void> {
-  const pool = cluster.vtgatePool({ connectionLimit: 2, database: KEYSPACE });
   const batch = 200;
-  try {
+  await usePool(cluster.vtgatePool({ connectionLimit: 2, database: KEYSPACE }), async (pool) => {
     for (let i = 0; i < ids.length; i += batch) {
       const rows = ids.slice(i, i + batch).map((id) => [String(id), `archived ${id} `.padEnd(1500, 'x')]);
       await pool.query('INSERT IGNORE INTO archive (id, payload) VALUES ?', [rows]);
     }
-  } finally {
-    await pool.end();
-  }
+  });
 }
 
 /** The overload: replicas of one shard capped in CPU, a deletion worker and an ETL reader on that shard. */

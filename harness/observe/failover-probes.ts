@@ -76,6 +76,10 @@ export class ShardWriteProbe implements Probe {
     tl.sample(this.name, 'ok', ok, { shard: this.shard }, t);
     tl.sample(this.name, 'latency_ms', t - sent, { shard: this.shard }, t);
   }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
 }
 
 export function shardWriteProbes(cluster: Cluster, keyspace: string): Probe[] {

@@ -12,6 +12,8 @@ export interface Probe {
   readonly name: string;
   readonly periodMs: number;
   sample(timeline: Timeline): Promise<void>;
+  /** Releases what the probe holds (its pools), once the runner has stopped. */
+  close?(): Promise<void>;
 }
 
 /** Runs probes, each in its own loop so a slow one never delays another. */
@@ -46,6 +48,9 @@ export class ProbeRunner {
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.loops);
+    this.loops = [];
+    // A pool shared by several probes is ended by the first; the others' end() rejects, harmlessly.
+    await Promise.all(this.probes.map((p) => p.close?.().catch(() => undefined)));
   }
 }
 
@@ -152,6 +157,10 @@ export class StalenessProbe implements Probe {
     this.pending = this.pending.filter((p) => !seen.has(p.id));
     const now = tl.now();
     tl.sample(this.name, 'stale_ms', this.pending.length ? now - this.pending[0].t : 0, { shard: this.shard }, now);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.primary.end(), this.replica.end()]);
   }
 }
 

@@ -5,6 +5,7 @@
 import mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Cluster } from '../cluster/cluster';
+import { usePool } from '../cluster/pool';
 
 /** A node of vtgate's plan as VEXPLAIN PLAN prints it (only the fields the guard reads). */
 export interface PlanNode {
@@ -69,8 +70,7 @@ export interface GuardOptions {
 export async function guardQuery(cluster: Cluster, sql: string, params: (string | number)[] = [], options: GuardOptions = {}): Promise<GuardVerdict> {
   const minScanRows = options.minScanRows ?? 10_000;
   const literal = mysql.format(sql, params);
-  const pool = cluster.vtgatePool({ connectionLimit: 1, database: 'customer' });
-  const [rows] = await pool.query<RowDataPacket[]>(`VEXPLAIN PLAN ${literal}`);
+  const [rows] = await usePool(cluster.vtgatePool({ connectionLimit: 1, database: 'customer' }), (pool) => pool.query<RowDataPacket[]>(`VEXPLAIN PLAN ${literal}`));
   const plan = JSON.parse(String(Object.values(rows[0])[0])) as PlanNode;
   const findings: GuardFinding[] = crossKeyspaceJoins(plan).map((detail) => ({ kind: 'cross-keyspace-join' as const, detail }));
   const routes: RouteExplain[] = [];

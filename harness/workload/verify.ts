@@ -1,7 +1,8 @@
 // Reads back every row the ledger cares about, through vtgate and directly from each shard's
 // primary, and judges the ledger against them.
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { Cluster } from '../cluster/cluster';
+import { usePool } from '../cluster/pool';
 import { contains, hashVindex, parseShardName } from '../cluster/keyrange';
 import { judge, Ledger, LedgerVerdict, ShardRows, StoredRow } from './ledger';
 import type { LedgerTable } from './schema';
@@ -18,12 +19,13 @@ function columns(table: LedgerTable): string {
 
 export async function verifyLedger(cluster: Cluster, ledger: Ledger, tables: LedgerTable[], keyspace = 'customer'): Promise<LedgerVerdict> {
   try {
-    const pool: Pool = cluster.vtgatePool({ connectionLimit: 2 });
     const viaVtgate: StoredRow[] = [];
-    for (const table of tables) {
-      const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${columns(table)} FROM \`${keyspace}\`.\`${table.name}\``);
-      viaVtgate.push(...rows.map((r) => toStored(table, r)));
-    }
+    await usePool(cluster.vtgatePool({ connectionLimit: 2 }), async (pool) => {
+      for (const table of tables) {
+        const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${columns(table)} FROM \`${keyspace}\`.\`${table.name}\``);
+        viaVtgate.push(...rows.map((r) => toStored(table, r)));
+      }
+    });
     const ks = cluster.topology.keyspaces.find((k) => k.name === keyspace);
     if (!ks) throw new Error(`no keyspace ${keyspace}`);
     const shards: ShardRows[] = [];
