@@ -6,18 +6,24 @@ import { existsSync } from 'node:fs';
 import { CATALOG, CatalogEntry, resolveExperiments } from '../../experiments/catalog';
 import { assertEngine, docker, EngineError } from '../cluster/engine';
 import { ensureImages, IMAGE_REPO_PREFIX, listImages } from '../cluster/images';
+import { timeStamp } from '../cluster/labels';
 import { removeAll } from '../cluster/reaper';
 import { VersionError } from '../cluster/versions';
 import { REPORTS_DIR } from '../paths';
 import { writeHtmlReport } from '../report/html';
 import { readRun } from '../report/run-report';
-import { compareVet, ExperimentSummary, summarize, vetTable, writeVetReport } from '../report/vet';
+import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions, vetTable, writeVetReport } from '../report/vet';
 import { resolveSettings, Settings } from '../settings';
 import { RunOutcome, runChaos } from './run';
 
 /** A mistake in how the command was called: said once, exit 2, nothing started. */
 class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** Ctrl-C during a vet: said, exit 130. */
+class InterruptedError extends Error {
+  override name = 'InterruptedError';
 }
 
 let exitCode = 0;
@@ -49,7 +55,14 @@ function fraction(v: string): number {
   return x;
 }
 
-const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+/** The thresholds vet and compare share, defaulting to the comparison's own. */
+function withVetOptions(cmd: Command): Command {
+  return cmd
+    .option('--tolerance <fraction>', 'slower beyond this fraction of the baseline is a regression', fraction, DEFAULT_VET_OPTIONS.tolerance)
+    .option('--slack <seconds>', 'and beyond at least this many seconds', fraction, DEFAULT_VET_OPTIONS.slackSeconds);
+}
+
+const vetOptions = (opts: { tolerance: number; slack: number }): VetOptions => ({ tolerance: opts.tolerance, slackSeconds: opts.slack });
 
 function runDirArg(dir: string): string {
   const path = existsSync(dir) ? resolve(dir) : join(REPORTS_DIR, dir);
@@ -97,30 +110,29 @@ async function side(label: string, entries: CatalogEntry[], settings: Settings):
   say(`${label}: Vitess ${settings.vitess.release}`);
   const outcome = await runChaos(entries, { settings, say });
   printOutcome(outcome);
-  if (outcome.code === 130) throw Object.assign(new Error(`interrupted during the ${label} run`), { exitCode: 130 });
+  if (outcome.code === 130) throw new InterruptedError(`interrupted during the ${label} run`);
   // A failing test is data for the comparison; nothing having run at all is not.
   if (outcome.code === 2) throw new EngineError(`the ${label} run (Vitess ${settings.vitess.release}) ran no test (jest exit ${outcome.jestExit}); see its output above`);
-  const reports = (await Promise.all(outcome.runDirs.map(readRun))).flatMap((r) => r.experiments);
-  return { outcome, summaries: summarize(reports, outcome.cases) };
+  return { outcome, summaries: summarize(outcome.experiments, outcome.cases) };
 }
 
 /** Writes the comparison's report, prints its table, and sets the exit code (1 when flagged). */
 async function finishVet(comparison: ReturnType<typeof compareVet>): Promise<void> {
-  const files = await writeVetReport(join(REPORTS_DIR, `vet-${stamp()}`), comparison);
+  const files = await writeVetReport(join(REPORTS_DIR, `vet-${timeStamp()}`), comparison);
   out(vetTable(comparison));
   out(`vet: ${files.html}\nvet: ${files.json}`);
   exitCode = comparison.verdict === 'flagged' ? 1 : 0;
 }
 
-program
-  .command('vet')
-  .description('run experiments on a baseline and a candidate Vitess version and compare them (flags regressions)')
-  .argument('[experiments...]', 'experiment names (default: empty-vschema)')
-  .requiredOption('--baseline <version>', 'the version in production, e.g. 24.0.3')
-  .requiredOption('--candidate <version>', 'the version to vet, e.g. 23.0.0')
-  .option('--db <database>', 'database server for both, e.g. mysql-9.7')
-  .option('--tolerance <fraction>', 'slower beyond this fraction of the baseline is a regression', fraction, 0.5)
-  .option('--slack <seconds>', 'and beyond at least this many seconds', fraction, 2)
+withVetOptions(
+  program
+    .command('vet')
+    .description('run experiments on a baseline and a candidate Vitess version and compare them (flags regressions)')
+    .argument('[experiments...]', 'experiment names (default: empty-vschema)')
+    .requiredOption('--baseline <version>', 'the version in production, e.g. 24.0.3')
+    .requiredOption('--candidate <version>', 'the version to vet, e.g. 23.0.0')
+    .option('--db <database>', 'database server for both, e.g. mysql-9.7'),
+)
   .addHelpText('after', () => `\nExperiments:\n${experimentList()}\n\nWrites reports/vet-<time>/vet.json and vet.html. Exit: 0 clean, 1 the candidate is flagged, 2 usage or environment error.`)
   .action(async (names: string[], opts: { baseline: string; candidate: string; db?: string; tolerance: number; slack: number }) => {
     const entries = pickExperiments(names, false, ['empty-vschema']);
@@ -129,7 +141,7 @@ program
     await preflight([baseline, candidate]);
     const b = await side('baseline', entries, baseline);
     const c = await side('candidate', entries, candidate);
-    const comparison = compareVet(b.summaries, c.summaries, { tolerance: opts.tolerance, slackSeconds: opts.slack }, {
+    const comparison = compareVet(b.summaries, c.summaries, vetOptions(opts), {
       baseline: baseline.vitess.release,
       candidate: candidate.vitess.release,
       baselineRunDirs: b.outcome.runDirs,
@@ -138,14 +150,13 @@ program
     await finishVet(comparison);
   });
 
-program
-  .command('compare')
-  .description('compare two run folders already written (no cluster), as vet does')
-  .argument('<baseline-run>', 'run folder (path or run id) of the baseline')
-  .argument('<candidate-run>', 'run folder (path or run id) of the candidate')
-  .option('--tolerance <fraction>', 'slower beyond this fraction of the baseline is a regression', fraction, 0.5)
-  .option('--slack <seconds>', 'and beyond at least this many seconds', fraction, 2)
-  .action(async (bDir: string, cDir: string, opts: { tolerance: number; slack: number }) => {
+withVetOptions(
+  program
+    .command('compare')
+    .description('compare two run folders already written (no cluster), as vet does')
+    .argument('<baseline-run>', 'run folder (path or run id) of the baseline')
+    .argument('<candidate-run>', 'run folder (path or run id) of the candidate'),
+).action(async (bDir: string, cDir: string, opts: { tolerance: number; slack: number }) => {
     const [b, c] = await Promise.all([readRun(runDirArg(bDir)), readRun(runDirArg(cDir))]);
     for (const r of [b, c]) if (!r.experiments.length) throw new UsageError(`${r.dir} holds no experiment report`);
     const version = (r: typeof b) => r.experiments[0].result.vitess ?? r.runId;
@@ -154,7 +165,7 @@ program
     const notes = untested.length
       ? [`no Jest outcomes recorded in ${untested.join(' and ')} (runs not made by \`vitess-chaos run\`): pass/fail is each run's own verdict and checks, which miss assertions kept only in the test files (a broken-fault case shows as failing)`]
       : [];
-    const comparison = compareVet(summarize(b.experiments, b.tests ?? []), summarize(c.experiments, c.tests ?? []), { tolerance: opts.tolerance, slackSeconds: opts.slack }, {
+    const comparison = compareVet(summarize(b.experiments, b.tests ?? []), summarize(c.experiments, c.tests ?? []), vetOptions(opts), {
       baseline: version(b),
       candidate: version(c),
       baselineRunDirs: [b.dir],
@@ -172,7 +183,7 @@ program
     const path = runDirArg(dir);
     const run = await readRun(path);
     if (!run.experiments.length) throw new UsageError(`${path} holds no experiment report (<experiment>.json)`);
-    out(await writeHtmlReport(path));
+    out(await writeHtmlReport(path, run));
   });
 
 const images = program.command('images').description('build or list the images clusters run on');
@@ -220,10 +231,9 @@ async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    const code = (e as { exitCode?: number }).exitCode;
-    if (typeof code === 'number') return code;
-    const usage = e instanceof VersionError || e instanceof EngineError || e instanceof UsageError;
     process.stderr.write(`vitess-chaos: ${(e as Error).message}\n`);
+    if (e instanceof InterruptedError) return 130;
+    const usage = e instanceof VersionError || e instanceof EngineError || e instanceof UsageError;
     return usage ? 2 : 1;
   }
 }

@@ -6,14 +6,12 @@ import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CatalogEntry } from '../../experiments/catalog';
+import { RUN_ID_PATTERN } from '../cluster/labels';
 import { matchCases, JestCase, readCases } from '../report/cases';
 import { writeHtmlReport } from '../report/html';
-import { readRun, TESTS_FILE } from '../report/run-report';
+import { ExperimentReport, readRun, TESTS_FILE } from '../report/run-report';
 import { REPO_ROOT, REPORTS_DIR } from '../paths';
 import type { Settings } from '../settings';
-
-/** A run folder's name: what newRunId() makes (harness/cluster/labels.ts). */
-const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 
 export interface RunOutcome {
   /** 0 every test passed, 1 a test failed, 2 nothing could run (environment), 130 interrupted. */
@@ -24,6 +22,8 @@ export interface RunOutcome {
   runDirs: string[];
   /** report.html of each run folder that holds an experiment report. */
   reports: string[];
+  /** The experiment reports of those folders, as read to write report.html. */
+  experiments: ExperimentReport[];
 }
 
 /** Run folders under `root`, with their modification times. */
@@ -31,7 +31,7 @@ export function listRunDirs(root: string = REPORTS_DIR): Map<string, number> {
   const out = new Map<string, number>();
   if (!existsSync(root)) return out;
   for (const name of readdirSync(root)) {
-    if (!RUN_ID.test(name)) continue;
+    if (!RUN_ID_PATTERN.test(name)) continue;
     const st = statSync(join(root, name));
     if (st.isDirectory()) out.set(name, st.mtimeMs);
   }
@@ -52,8 +52,6 @@ export function newRunDirs(before: ReadonlyMap<string, number>, after: ReadonlyM
 export interface RunChaosOptions {
   settings: Settings;
   say: (line: string) => void;
-  /** Where Jest's own output goes (default: this process's stdout/stderr). */
-  quiet?: boolean;
 }
 
 function jestArgs(files: string[]): string[] {
@@ -75,9 +73,16 @@ export function exitCodeOf(jestExit: number | null, cases: readonly JestCase[]):
  * After a run: the run folders it made under `root`, each given tests.json (the Jest cases of
  * the files whose reports it holds, with the reports each case wrote) and report.html.
  */
-export async function collectRuns(root: string, before: ReadonlyMap<string, number>, startedAt: number, cases: readonly JestCase[], say: (line: string) => void): Promise<{ runDirs: string[]; reports: string[] }> {
+export async function collectRuns(
+  root: string,
+  before: ReadonlyMap<string, number>,
+  startedAt: number,
+  cases: readonly JestCase[],
+  say: (line: string) => void,
+): Promise<{ runDirs: string[]; reports: string[]; experiments: ExperimentReport[] }> {
   const runDirs = newRunDirs(before, listRunDirs(root), startedAt).map((n) => join(root, n));
   const reports: string[] = [];
+  const experiments: ExperimentReport[] = [];
   for (const dir of runDirs) {
     const run = await readRun(dir);
     if (!run.experiments.length) {
@@ -87,10 +92,12 @@ export async function collectRuns(root: string, before: ReadonlyMap<string, numb
     // Cases that wrote no report but ran on the same cluster (an audit, say) belong with their file's.
     const matched = matchCases(cases, run.experiments);
     const files = new Set(matched.filter((c) => c.experiments!.length).map((c) => c.file));
-    await fs.writeFile(join(dir, TESTS_FILE), `${JSON.stringify(matched.filter((c) => files.has(c.file)), null, 2)}\n`);
-    reports.push(await writeHtmlReport(dir));
+    const tests = matched.filter((c) => files.has(c.file));
+    await fs.writeFile(join(dir, TESTS_FILE), `${JSON.stringify(tests, null, 2)}\n`);
+    reports.push(await writeHtmlReport(dir, { ...run, tests }));
+    experiments.push(...run.experiments);
   }
-  return { runDirs, reports };
+  return { runDirs, reports, experiments };
 }
 
 /** Runs the experiments' Jest files against one version; never throws for a failed test. */
@@ -109,7 +116,7 @@ export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOpti
       VITESS_CHAOS_CASES: casesFile,
       TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
     },
-    stdio: o.quiet ? ['ignore', 'ignore', 'ignore'] : 'inherit',
+    stdio: 'inherit',
   });
   // Ctrl-C reaches Jest too (same process group): its experiments clean up and exit; this
   // process stays to write the reports of what finished.
@@ -126,7 +133,7 @@ export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOpti
 
   const rawCases = readCases(casesFile);
   await fs.rm(casesFile, { force: true });
-  const { runDirs, reports } = await collectRuns(REPORTS_DIR, before, startedAt, rawCases, o.say);
+  const { runDirs, reports, experiments } = await collectRuns(REPORTS_DIR, before, startedAt, rawCases, o.say);
   const code = interrupted ? 130 : exitCodeOf(jestExit, rawCases);
-  return { code, jestExit, cases: rawCases, runDirs, reports };
+  return { code, jestExit, cases: rawCases, runDirs, reports, experiments };
 }

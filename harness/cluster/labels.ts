@@ -8,10 +8,17 @@ export const PID_LABEL = 'vitess-chaos.pid';
 export const HOST_LABEL = 'vitess-chaos.host';
 export const RECIPE_LABEL = 'vitess-chaos.recipe';
 
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
+/** UTC time as yyyymmdd-hhmmss: the start of run ids and vet folder names. */
+export function timeStamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
+
+export function newRunId(now = new Date()): string {
+  return `${timeStamp(now)}-${randomBytes(2).toString('hex')}`;
+}
+
+/** What newRunId() makes: how run folders are told from other folders under reports/. */
+export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 
 export function runLabels(runId: string): Record<string, string> {
   return { [RUN_LABEL]: runId, [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() };

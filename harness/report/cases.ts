@@ -57,10 +57,15 @@ export function matchCases(cases: readonly JestCase[], reports: readonly Experim
   return out;
 }
 
+/** Text without the terminal's colour codes (Jest colours its failure messages). */
+export const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
+
 /** A one-line reason a case failed: the first line of its first failure message, without colour codes. */
 export function failureLine(c: JestCase): string | undefined {
   const m = c.failureMessages[0];
   if (!m) return undefined;
-  const plain = m.replace(/\u001b\[[0-9;]*m/g, '');
-  return plain.split('\n').find((l) => l.trim() !== '')?.trim();
+  return plain(m)
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim();
 }

@@ -11,11 +11,8 @@ export const MARKER_COLORS: Record<MarkerKind, string> = { inject: '#c62828', de
 /** Series colours kept apart from the marker colours (blues, teal, greys, olive). */
 const SERIES_COLORS = ['#1f77b4', '#17becf', '#7f7f7f', '#bcbd22', '#8c564b', '#393b79', '#5ab4ac', '#9467bd', '#aec7e8'];
 
-export interface ChartSize {
-  width: number;
-  height: number;
-}
-export const DEFAULT_SIZE: ChartSize = { width: 1060, height: 170 };
+/** Every chart's plot area, in px: the report's width, a strip high enough to read a trend. */
+const SIZE = { width: 1060, height: 170 };
 
 const LABEL_FONT_PX = 10;
 /** Rough width of a character at LABEL_FONT_PX in a sans-serif face: enough to keep labels apart. */
@@ -54,9 +51,9 @@ export function placeLabels(markers: readonly Marker[], end: number, plotWidth: 
 }
 
 /** The Vega-Lite spec of one chart. `end`: the run's last second, shared by every chart of an experiment. */
-export function chartSpec(chart: ChartData, markers: readonly Marker[], end: number, window?: { from: number; to: number }, size: ChartSize = DEFAULT_SIZE): vl.TopLevelSpec {
+function chartSpec(chart: ChartData, markers: readonly Marker[], end: number, window?: { from: number; to: number }): vl.TopLevelSpec {
   const x = { field: 't', type: 'quantitative' as const, title: 'seconds since the run started', scale: { domain: [0, end], nice: false, zero: true } };
-  const placed = placeLabels(markers, end, size.width);
+  const placed = placeLabels(markers, end, SIZE.width);
   const kindColor = { field: 'kind', type: 'nominal' as const, scale: { domain: [...MARKER_KINDS], range: MARKER_KINDS.map((k) => MARKER_COLORS[k]) }, legend: null };
   // Loosely typed: the spec is checked as a whole by the compiler below (vl.compile throws on a bad one).
   const layers: Record<string, unknown>[] = [];
@@ -90,15 +87,15 @@ export function chartSpec(chart: ChartData, markers: readonly Marker[], end: num
     rowLayers[0].push({
       data: { values },
       mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.3 },
-      encoding: { x, y: { value: labelY + 2 }, y2: { value: size.height }, color: kindColor },
+      encoding: { x, y: { value: labelY + 2 }, y2: { value: SIZE.height }, color: kindColor },
     });
     rowLayers[1].push({ data: { values }, mark: { ...text, stroke: 'white', strokeWidth: 4, strokeJoin: 'round', fill: 'white' }, encoding: { x, y: { value: labelY }, text: { field: 'label' } } });
     rowLayers[2].push({ data: { values }, mark: text, encoding: { x, y: { value: labelY }, text: { field: 'label' }, color: kindColor } });
   }
   layers.push(...rowLayers.flat());
   return {
-    width: size.width,
-    height: size.height,
+    width: SIZE.width,
+    height: SIZE.height,
     padding: { left: 5, right: 15, top: 5, bottom: 5 },
     config: {
       font: 'Helvetica, Arial, sans-serif',
@@ -112,7 +109,7 @@ export function chartSpec(chart: ChartData, markers: readonly Marker[], end: num
 }
 
 /** Renders a Vega-Lite spec to an SVG string that can be inlined in HTML (no namespace URLs needed there). */
-export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
+async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
@@ -122,6 +119,6 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
-export async function renderChart(chart: ChartData, markers: readonly Marker[], end: number, window?: { from: number; to: number }, size?: ChartSize): Promise<string> {
-  return renderSvg(chartSpec(chart, markers, end, window, size));
+export async function renderChart(chart: ChartData, markers: readonly Marker[], end: number, window?: { from: number; to: number }): Promise<string> {
+  return renderSvg(chartSpec(chart, markers, end, window));
 }

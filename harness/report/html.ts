@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { JestCase } from './cases';
-import { failureLine } from './cases';
+import { failureLine, plain } from './cases';
+import { firstAlarm } from '../experiment/timings';
 import { renderChart, MARKER_COLORS } from './charts';
 import { badge, esc, figure, flatten, kv, num, page, secs, table, toneOf } from './html-kit';
 import { count, ExperimentReport, readRun, RunReport } from './run-report';
@@ -16,12 +17,6 @@ const anchor = (name: string) => `exp-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
 function caseFor(run: RunReport, name: string): JestCase | undefined {
   return run.tests?.find((c) => c.experiments?.includes(name));
-}
-
-/** The first alarm of any detector, seconds after injection. */
-export function firstDetection(r: ExperimentReport): number | undefined {
-  const ts = Object.values(r.result.timings?.detectionSeconds ?? {}).filter((x): x is number => typeof x === 'number');
-  return ts.length ? Math.min(...ts) : undefined;
 }
 
 function versionsHtml(r: ExperimentReport | undefined): string {
@@ -63,7 +58,7 @@ function overviewHtml(run: RunReport): string {
         `<a href="#${anchor(r.result.experiment)}">${esc(r.result.experiment)}</a>`,
         badge(r.result.verdict ?? 'unknown'),
         ...(withTests ? [test] : []),
-        secs(firstDetection(r)),
+        secs(firstAlarm(r.result.timings?.detectionSeconds ?? {})),
         secs(t?.recoverySeconds),
         secs(t?.timeToRecoverSeconds),
         secs(t?.outageSeconds),
@@ -83,7 +78,7 @@ function testsHtml(tests: JestCase[]): string {
       badge(c.status),
       c.duration === null ? '–' : `${(c.duration / 1000).toFixed(1)} s`,
       esc((c.experiments ?? []).join(', ') || '–'),
-      c.failureMessages.length ? `<details><summary>${esc(failureLine(c) ?? 'failed')}</summary><pre>${esc(c.failureMessages.join('\n\n').replace(/\u001b\[[0-9;]*m/g, ''))}</pre></details>` : '',
+      c.failureMessages.length ? `<details><summary>${esc(failureLine(c) ?? 'failed')}</summary><pre>${esc(plain(c.failureMessages.join('\n\n')))}</pre></details>` : '',
     ],
   }));
   return table(['file', 'test', 'outcome', 'duration', 'experiment reports', 'failure'], rows);
@@ -233,10 +228,9 @@ export async function renderHtmlReport(run: RunReport): Promise<string> {
   return page(`vitess-chaos ${run.runId}`, body.join('\n'));
 }
 
-/** Writes reports/<run-id>/report.html from every experiment JSON in the folder; returns its path. */
-export async function writeHtmlReport(runDir: string): Promise<string> {
-  const run = await readRun(runDir);
+/** Writes reports/<run-id>/report.html from every experiment JSON in the folder (`run`: already read); returns its path. */
+export async function writeHtmlReport(runDir: string, run?: RunReport): Promise<string> {
   const file = join(runDir, REPORT_FILE);
-  await fs.writeFile(file, await renderHtmlReport(run));
+  await fs.writeFile(file, await renderHtmlReport(run ?? (await readRun(runDir))));
   return file;
 }

@@ -7,9 +7,7 @@ import type { ExperimentResult, IncidentStep } from '../experiment/experiment';
 import type { Topology } from '../cluster/topology';
 import type { Database, VitessVersion } from '../cluster/versions';
 import type { Sample, TimelineEvent } from '../observe/timeline';
-import type { JestCase } from './cases';
-
-export type { Check } from '../experiment/assertions';
+import { JestCase, readCases } from './cases';
 
 /** `checks` and the rest are absent in reports written by older harness versions. */
 export type ResultJson = Partial<ExperimentResult> & { experiment: string };
@@ -38,7 +36,7 @@ export interface RunReport {
 export const TESTS_FILE = 'tests.json';
 const NOT_EXPERIMENTS = new Set([TESTS_FILE, 'vet.json']);
 
-export function parseExperimentReport(text: string, file: string): ExperimentReport | undefined {
+function parseExperimentReport(text: string, file: string): ExperimentReport | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -63,7 +61,8 @@ export async function readRun(dir: string): Promise<RunReport> {
   }
   experiments.sort((a, b) => (a.timeline?.startedAt ?? '').localeCompare(b.timeline?.startedAt ?? '') || a.result.experiment.localeCompare(b.result.experiment));
   const testsFile = join(dir, TESTS_FILE);
-  const tests = existsSync(testsFile) ? (JSON.parse(await fs.readFile(testsFile, 'utf8')) as JestCase[]) : undefined;
+  // Absent (a run not made by `vitess-chaos run`) stays undefined, apart from a run with no case.
+  const tests = existsSync(testsFile) ? readCases(testsFile) : undefined;
   const runId = experiments[0]?.result.runId ?? dir.split(/[\\/]/).filter(Boolean).pop() ?? dir;
   return { dir, runId, experiments, tests };
 }

@@ -2,7 +2,9 @@
 // logic here (summaries in, comparison out), plus writing vet.json and vet.html.
 import { promises as fs } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { firstAlarm } from '../experiment/timings';
 import { caseOf, failureLine, JestCase } from './cases';
+import { REPORT_FILE } from './html';
 import { badge, esc, page, secs, table, toneOf } from './html-kit';
 import type { ExperimentReport } from './run-report';
 
@@ -16,9 +18,8 @@ export interface ExperimentSummary {
   detectionSeconds?: number | null;
   /** Seconds from remediation until the heartbeat was back at baseline; null: never recovered. */
   recoverySeconds?: number | null;
-  /** The experiment reports behind it, and where they are. */
+  /** The experiment reports behind it. */
   reports?: string[];
-  runDir?: string;
 }
 
 export interface VetOptions {
@@ -71,12 +72,17 @@ export interface VetComparison {
   createdAt: string;
 }
 
-/** The first alarm of any detector after injection. */
-function firstDetection(r: ExperimentReport): number | null | undefined {
-  const d = r.result.timings?.detectionSeconds;
-  if (!d || Object.keys(d).length === 0) return undefined;
-  const fired = Object.values(d).filter((x): x is number => typeof x === 'number');
-  return fired.length ? Math.min(...fired) : null;
+/**
+ * What a vet compares of one report: the first alarm of any detector after injection
+ * (undefined: no detector recorded), and recovery (null: remediated but never recovered).
+ */
+function timingsOf(r: ExperimentReport): Pick<ExperimentSummary, 'detectionSeconds' | 'recoverySeconds'> {
+  const t = r.result.timings;
+  const d = t?.detectionSeconds;
+  return {
+    detectionSeconds: d && Object.keys(d).length ? firstAlarm(d) : undefined,
+    recoverySeconds: t?.recoverySeconds ?? (t?.remediationSeconds !== undefined ? null : undefined),
+  };
 }
 
 function runPassed(r: ExperimentReport): { pass: boolean; reason?: string } {
@@ -95,7 +101,7 @@ export const caseName = (c: JestCase) => `${fileStem(c.file)} › ${c.title}`;
  * with the timings of the experiment report it wrote; reports no case claims are summarised
  * from their own verdict and checks.
  */
-export function summarize(reports: readonly ExperimentReport[], cases: readonly JestCase[], runDir?: string): ExperimentSummary[] {
+export function summarize(reports: readonly ExperimentReport[], cases: readonly JestCase[]): ExperimentSummary[] {
   const byCase = new Map<JestCase, ExperimentReport[]>();
   const orphans: ExperimentReport[] = [];
   for (const r of reports) {
@@ -112,9 +118,8 @@ export function summarize(reports: readonly ExperimentReport[], cases: readonly 
       name: caseName(c),
       pass: c.status === 'passed',
       ...(c.status === 'failed' ? { reason: failureLine(c) ?? 'failed' } : {}),
-      ...(timed ? { detectionSeconds: firstDetection(timed), recoverySeconds: timed.result.timings?.recoverySeconds ?? (timed.result.timings?.remediationSeconds !== undefined ? null : undefined) } : {}),
+      ...(timed ? timingsOf(timed) : {}),
       ...(rs.length ? { reports: rs.map((r) => r.result.experiment) } : {}),
-      ...(runDir ? { runDir } : {}),
     });
   }
   for (const r of orphans) {
@@ -123,10 +128,8 @@ export function summarize(reports: readonly ExperimentReport[], cases: readonly 
       name: r.result.experiment,
       pass: p.pass,
       ...(p.reason ? { reason: p.reason } : {}),
-      detectionSeconds: firstDetection(r),
-      recoverySeconds: r.result.timings?.recoverySeconds ?? (r.result.timings?.remediationSeconds !== undefined ? null : undefined),
+      ...timingsOf(r),
       reports: [r.result.experiment],
-      ...(runDir ? { runDir } : {}),
     });
   }
   return out;
@@ -235,19 +238,19 @@ export function renderVetHtml(v: VetComparison, dir?: string): string {
   const timingCell = (t: TimingDelta) =>
     `<span class="nw">${secs(t.baseline, t.baseline === null ? 'never' : '–')} → ${secs(t.candidate, t.candidate === null ? 'never' : '–')}</span><br><span class="note nw">${esc(deltaText(t))}${t.allowed !== undefined ? `, allowed ≤ ${secs(t.allowed)}` : ''}</span>`;
   const rows = v.rows.map((r) => ({
-    tone: r.verdict === 'ok' ? ('pass' as const) : toneOf(r.verdict),
+    tone: toneOf(r.verdict),
     cells: [
       `<div class="name">${esc(r.name)}</div>`,
-      badge(passText(r.baseline), r.baseline ? toneOf(passText(r.baseline)) : 'neutral'),
-      badge(passText(r.candidate), r.candidate ? toneOf(passText(r.candidate)) : 'neutral'),
+      badge(passText(r.baseline)),
+      badge(passText(r.candidate)),
       timingCell(r.detection),
       timingCell(r.recovery),
-      badge(r.verdict, r.verdict === 'ok' ? 'pass' : toneOf(r.verdict)),
+      badge(r.verdict),
       // Reasons quote assertion messages, which can run long: each is cut so the table stays readable.
       `<div class="why">${r.reasons.map((x) => esc(x.length > 360 ? `${x.slice(0, 360)}…` : x)).join('<br>')}</div>`,
     ],
   }));
-  const dirs = (side: { runDirs?: string[] }) => (side.runDirs?.length ? side.runDirs.map((d) => `<a href="${esc(dir ? relative(dir, join(d, 'report.html')) : join(d, 'report.html'))}">${esc(basename(d))}</a>`).join(', ') : '–');
+  const dirs = (side: { runDirs?: string[] }) => (side.runDirs?.length ? side.runDirs.map((d) => `<a href="${esc(dir ? relative(dir, join(d, REPORT_FILE)) : join(d, REPORT_FILE))}">${esc(basename(d))}</a>`).join(', ') : '–');
   const body = `<h1>vitess-chaos vet: ${esc(v.candidate.version)} against ${esc(v.baseline.version)} ${badge(v.verdict)}</h1>
 <p class="meta">${v.rows.length} experiments; ${v.rows.filter((r) => r.verdict === 'regression').length} regressions, ${v.rows.filter((r) => r.verdict === 'both-fail').length} failing on both. Written ${esc(v.createdAt)}.</p>
 ${v.notes.map((n) => `<div class="problems"><b>Note</b>: ${esc(n)}</div>`).join('\n')}
