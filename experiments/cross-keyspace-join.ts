@@ -36,6 +36,8 @@ export const THRESHOLDS = {
 
 /** p99 over a 1 s window on 2 shared cores is noisy (steady 15-50 ms): "back" is under 3x steady, or 100 ms. */
 const p99Ceiling = (steady: number) => Math.max(3 * steady, 100);
+/** The one ceiling both the wait for the settle and its measure use (from the unrounded steady p99). */
+const p99BackCeiling = (ctx: ExperimentContext) => p99Ceiling(ctx.baselineOf('load', 'p99_ms') ?? 0);
 
 export const INCIDENT_TIMELINE: IncidentStep[] = [
   { minute: 0, what: 'deployment completes: a query joining tables of two keyspaces is on busy paths (11:45:15 UTC)' },
@@ -159,7 +161,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
     afterRecovery: async (ctx) => {
       const rollbackAt = ctx.timeline.firstEvent('remediation')?.t;
       if (rollbackAt === undefined) return;
-      const ceiling = p99Ceiling(ctx.baselineOf('load', 'p99_ms') ?? 0);
+      const ceiling = p99BackCeiling(ctx);
       await waitFor({
         what: `p99 back under ${ceiling.toFixed(0)} ms for 3 s`,
         timeoutMs: Math.max(0, rollbackAt + THRESHOLDS.recoverSeconds * 1000 - ctx.timeline.now()),
@@ -217,7 +219,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinM
     minOkPerSec: Math.round(Math.min(Infinity, ...tl.series('load', 'ok_per_s').filter(inFault).map(([, v]) => v))),
   };
   const alarm = firstAlarm(r.timings.detectionSeconds);
-  const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99Ceiling(steady.p99Ms), 3000);
+  const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99BackCeiling(ctx), 3000);
   const [conv] = await usePool(ctx.cluster.vtgatePool({ connectionLimit: 1, database: 'customer' }), (pool) => pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations'));
   // Counted once the run is over: the inbox the join walked had at most this many.
   sizes.conversationsAtEnd = Number(conv[0].n);

@@ -5,9 +5,8 @@
 // restart, and two other apps show what pool configuration does: the incident's (a fixed set of
 // connections, never validated or replaced) once through vtgate and once straight to the
 // primary's MySQL, as the incident's app was connected.
-import type { RowDataPacket } from 'mysql2/promise';
 import type { TabletHandle } from '../harness/cluster/cluster';
-import { gtidExecuted, hasAll } from '../harness/cluster/gtid';
+import { gtidExecuted, replicaThreads, waitForGtids } from '../harness/cluster/replication';
 import { waitFor } from '../harness/cluster/readiness';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
@@ -15,6 +14,7 @@ import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { shardWriteProbes, VtorcProbe } from '../harness/observe/failover-probes';
 import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
+import type { AppOptions } from '../harness/workload/app';
 import { AppProcess } from '../harness/workload/app-process';
 import { withInboxSchema } from '../harness/workload/schema';
 
@@ -78,16 +78,6 @@ interface Rejoin {
   error?: string;
 }
 
-async function replicating(t: TabletHandle): Promise<boolean> {
-  const conn = await t.mysql();
-  try {
-    const [rows] = await conn.query<RowDataPacket[]>('SHOW REPLICA STATUS');
-    return rows.length > 0 && rows[0].Replica_IO_Running === 'Yes' && rows[0].Replica_SQL_Running === 'Yes';
-  } finally {
-    conn.destroy();
-  }
-}
-
 /** Until the tablet replicates ('replicating') or its container exits ('exited'). */
 function replicatingOrExited(t: TabletHandle): Promise<'replicating' | 'exited'> {
   return waitFor({
@@ -96,7 +86,8 @@ function replicatingOrExited(t: TabletHandle): Promise<'replicating' | 'exited'>
     intervalMs: 250,
     check: async () => {
       if (!(await t.node.running())) return { ready: true, status: 'exited', value: 'exited' as const };
-      return { ready: await replicating(t).catch(() => false), status: 'not replicating yet', value: 'replicating' as const };
+      const r = await replicaThreads(t).catch((e: Error) => ({ running: false, status: e.message }));
+      return { ready: r.running, status: r.status, value: 'replicating' as const };
     },
   });
 }
@@ -108,6 +99,12 @@ function replicatingOrExited(t: TabletHandle): Promise<'replicating' | 'exited'>
  * The operator's answer is to re-provision it: its data discarded, it starts over as a new
  * replica and catches up from the new primary.
  */
+/** The incident's app: a fixed pool of 8 connections, wired straight to the shard primary's MySQL. */
+function directApp(primary: TabletHandle): AppOptions {
+  const ep = primary.mysqlEndpoint;
+  return { vtgate: { host: ep.host, port: ep.port }, user: ep.user, database: primary.dbName, poolMode: 'static', poolSize: 8 };
+}
+
 async function rejoin(ctx: ExperimentContext, fault: PrimaryDeathFault, into: Rejoin): Promise<void> {
   const victim = fault.victim;
   if (!victim || !fault.died) return;
@@ -129,12 +126,7 @@ async function rejoin(ctx: ExperimentContext, fault: PrimaryDeathFault, into: Re
     into.replicatingAt = ctx.timeline.now();
     const primary = await ctx.cluster.primaryOf(KEYSPACE, SHARD);
     const target = await gtidExecuted(primary);
-    await waitFor({
-      what: `${victim.alias} caught up with ${primary.alias}`,
-      timeoutMs: THRESHOLDS.catchUpSeconds * 1000,
-      intervalMs: 250,
-      check: async () => ({ ready: await hasAll(victim, target).catch(() => false), status: 'behind' }),
-    });
+    if (!(await waitForGtids(victim, target, THRESHOLDS.catchUpSeconds * 1000))) throw new Error(`${victim.alias} had not caught up with ${primary.alias} after ${THRESHOLDS.catchUpSeconds} s`);
     into.caughtUpAt = ctx.timeline.now();
     into.role = await victim.role();
     ctx.timeline.event('note', `${victim.alias} rejoined as ${into.role}`, { tablet: victim.alias });
@@ -192,7 +184,6 @@ export function failover(c: FailoverCase): Experiment {
     probes: (ctx) => [new VtorcProbe(ctx.cluster), ...shardWriteProbes(ctx.cluster, KEYSPACE)],
     sideApps: async (cluster) => {
       const primary = await cluster.primaryOf(KEYSPACE, SHARD);
-      const ep = primary.mysqlEndpoint;
       return [
         {
           name: 'static-via-vtgate',
@@ -202,7 +193,7 @@ export function failover(c: FailoverCase): Experiment {
         {
           name: 'static-direct',
           description: `the incident's pool and the incident's wiring: straight to the primary's MySQL (${primary.alias}), no proxy`,
-          app: { vtgate: { host: ep.host, port: ep.port }, user: ep.user, database: primary.dbName, poolMode: 'static', poolSize: 8 },
+          app: directApp(primary),
         },
       ];
     },
@@ -287,10 +278,9 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
   }
   // The incident's fix: redeploy the direct app (new connections, to whichever server is primary now).
   let redeployedDirectApp: FailoverMeasures['redeployedDirectApp'];
+  const primary = await ctx.cluster.primaryOf(KEYSPACE, SHARD);
   if (ctx.sideApps.some((a) => a.spec.name === 'static-direct')) {
-    const primary = await ctx.cluster.primaryOf(KEYSPACE, SHARD);
-    const ep = primary.mysqlEndpoint;
-    const fresh = await AppProcess.start({ vtgate: { host: ep.host, port: ep.port }, user: ep.user, database: primary.dbName, poolMode: 'static', poolSize: 8 });
+    const fresh = await AppProcess.start(directApp(primary));
     try {
       const check = await fresh.poolCheck();
       redeployedDirectApp = { usable: check.usable, total: check.total };
@@ -299,7 +289,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
     }
   }
 
-  const newPrimary = (await ctx.cluster.primaryOf(KEYSPACE, SHARD)).alias;
+  const newPrimary = primary.alias;
   const clientErrorsNamingIt = ctx.load.failureDetails.filter((f) => f.t >= injectAt && new RegExp(`${KEYSPACE}\\.${OTHER_SHARD}\\.`).test(f.message ?? '')).length;
   return {
     victim: fault.victim?.alias,

@@ -4,7 +4,7 @@
 // from replicas. The variant is the fix that shipped: the deleter asks the tablet throttler.
 import type { Cluster } from '../harness/cluster/cluster';
 import { withShardedTable } from '../harness/cluster/default-topology';
-import { replicasCaughtUp } from '../harness/cluster/gtid';
+import { replicasCaughtUp } from '../harness/cluster/replication';
 import { nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
 import { usePool } from '../harness/cluster/pool';
 import { waitFor } from '../harness/cluster/readiness';

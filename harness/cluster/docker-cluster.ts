@@ -11,6 +11,7 @@ import { assertEngine, docker } from './engine';
 import { ensureImages, ImageSet } from './images';
 import { newRunId, runLabels } from './labels';
 import { ReadinessError, waitFor } from './readiness';
+import { replicaThreads } from './replication';
 import { reapOrphans, removeRun } from './reaper';
 import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
 import { ExecVtctldClient, tabletTypeName, TopoTablet } from './vtctld-client';
@@ -350,18 +351,8 @@ export class DockerCluster implements Cluster {
             subject: t.alias,
             timeoutMs: this.timeout(),
             check: async () => {
-              const conn = await t.mysql();
-              try {
-                const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW REPLICA STATUS');
-                const r = rows[0];
-                if (!r) return { ready: false, status: 'no replication configured' };
-                return {
-                  ready: r.Replica_IO_Running === 'Yes' && r.Replica_SQL_Running === 'Yes',
-                  status: `IO ${r.Replica_IO_Running}, SQL ${r.Replica_SQL_Running}, source ${r.Source_Host}${r.Last_Error ? `, error ${r.Last_Error}` : ''}`,
-                };
-              } finally {
-                await conn.end();
-              }
+              const r = await replicaThreads(t);
+              return { ready: r.running, status: r.status };
             },
             dead: () => t.node.exitReason(),
           }),

@@ -20,13 +20,13 @@ class Started implements WaitStrategy {
   }
 }
 
+/** Docker cannot lift a memory limit back to "none" on a live container; this is far above any node's use. */
+const UNLIMITED_MEMORY = 64 * 1024 ** 3;
+
 /**
  * A GenericContainer whose published ports bind to 127.0.0.1 only, whatever address the
  * engine defaults to: nothing of a run is reachable from other host interfaces.
  */
-/** Docker cannot lift a memory limit back to "none" on a live container; this is far above any node's use. */
-const UNLIMITED_MEMORY = 64 * 1024 ** 3;
-
 export class LoopbackContainer extends GenericContainer {
   constructor(image: string) {
     super(image);

@@ -131,11 +131,11 @@ export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number } = {})
 }
 
 /** Clients' failed share of requests (over the load's 1 s window) above a fraction: an availability alarm. */
-export function errorRateHigh(o: { above?: number; forMs?: number; probe?: string } = {}): ThresholdDetector {
+export function errorRateHigh(o: { above?: number; forMs?: number } = {}): ThresholdDetector {
   const th = o.above ?? 0.05;
   return new ThresholdDetector({
     name: 'error-rate',
-    probe: o.probe ?? 'load',
+    probe: 'load',
     series: 'error_rate',
     op: 'above',
     threshold: th,

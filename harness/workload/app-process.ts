@@ -39,14 +39,17 @@ export class AppProcess {
 
   /** Sets a feature flag (how a deploy or a rollback reaches the running app here). */
   async setFlag(name: string, value: string): Promise<void> {
-    const r = await fetch(`${this.url}/admin/flag`, { method: 'POST', body: JSON.stringify({ name, value }), headers: { 'content-type': 'application/json' } });
-    if (!r.ok) throw new Error(`flag ${name}=${value}: HTTP ${r.status}`);
+    await this.admin('flag', { name, value }, `flag ${name}=${value}`);
   }
 
   /** Switches writes to one table off (true) or on again (false). */
   async killswitch(table: string, on: boolean): Promise<void> {
-    const r = await fetch(`${this.url}/admin/killswitch`, { method: 'POST', body: JSON.stringify({ table, on: String(on) }), headers: { 'content-type': 'application/json' } });
-    if (!r.ok) throw new Error(`killswitch ${table} ${on ? 'on' : 'off'}: HTTP ${r.status}`);
+    await this.admin('killswitch', { table, on: String(on) }, `killswitch ${table} ${on ? 'on' : 'off'}`);
+  }
+
+  private async admin(path: string, body: Record<string, string>, what: string): Promise<void> {
+    const r = await fetch(`${this.url}/admin/${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    if (!r.ok) throw new Error(`${what}: HTTP ${r.status}`);
   }
 
   async stop(): Promise<void> {

@@ -163,8 +163,10 @@ export interface App {
 
 export function createApp(options: AppOptions): App {
   const o: Required<AppOptions> = { user: 'app', database: 'customer', readsFrom: 'primary', poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
-  const db = o.poolMode === 'static' ? staticDb(o) : poolDb(o);
-  const readDb = o.readsFrom === 'replica' ? poolDb({ ...o, database: `${o.database}@replica` }) : db;
+  const connect = o.poolMode === 'static' ? staticDb : poolDb;
+  const db = connect(o);
+  // Replica reads get their own connections of the same kind (a static pool stays static).
+  const readDb = o.readsFrom === 'replica' ? connect({ ...o, database: `${o.database}@replica` }) : db;
   const counters: AppCounters = {
     writesOk: 0,
     writesOkByTable: {},
