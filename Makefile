@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test unit chaos experiment images docker bench bench-engine compat clean clean-images deps
+.PHONY: test unit chaos experiment images docker bench bench-engine soak compat clean clean-images deps
 
 # Installs node modules when package-lock.json changed (or on a fresh clone). `npm install`
 # against the committed lock, not `npm ci`: npm 11.19 rejects its own lock in `npm ci` over
@@ -41,6 +41,11 @@ bench: deps docker
 # Only the engine figures (sustained rate with/without probes, calibration error).
 bench-engine: deps docker
 	npx ts-node --transpile-only bench/engine.bench.ts
+
+# The chaos suite SOAK_RUNS times in a row (default 3), SOAK_HOG=1 with a busy loop on one core
+# beside it, SOAK_FILES="experiments/a.chaos.ts ..." for some files: reports/soak.json and soak.md.
+soak: deps docker
+	npx ts-node --transpile-only bench/soak.ts
 
 # Removes every container and network any run left (images stay; `make clean-images` drops them).
 clean: deps

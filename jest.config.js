@@ -36,6 +36,7 @@ module.exports = {
       testEnvironment: 'node',
       globalSetup: '<rootDir>/experiments/global-setup.ts',
       setupFiles: ['<rootDir>/experiments/env.ts'],
+      setupFilesAfterEnv: ['<rootDir>/experiments/timeouts.ts'],
     },
   ],
 };

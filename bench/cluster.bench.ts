@@ -1,6 +1,8 @@
 // Foundation figures, written to reports/bench.json: image build times, cluster bring-up,
 // resident memory of the running cluster, teardown. Run with `make bench`.
 //   BENCH_RUNS=3     bring-ups to measure (median reported)
+//   BENCH_CONCURRENCY="8 2"  also bring the cluster up with tablets started at most N at a time
+//                    (each value BENCH_RUNS times, interleaved), to compare with all at once
 //   BENCH_COLD=1     also measure a build from nothing (empty Go caches, no images) and a
 //                    rebuild with warm Go caches; slow (minutes), and removes this version's images
 import { spawnSync } from 'node:child_process';
@@ -80,6 +82,20 @@ async function main(): Promise<void> {
     teardown.push((Date.now() - t0) / 1000);
   }
 
+  // Tablets started all at once against a bounded number at a time, interleaved so a change in
+  // the machine's load hits every setting alike.
+  const limits = (process.env.BENCH_CONCURRENCY ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const byLimit: Record<string, number[]> = {};
+  for (let i = 0; i < (limits.length ? runs : 0); i++) {
+    for (const limit of limits) {
+      say(`bring-up with tablets started ${limit} at a time, ${i + 1}/${runs}`);
+      const cluster = await DockerCluster.start({ topology: defaultTopology(), images: imageTags(settings.vitess, settings.database), tabletStartConcurrency: limit });
+      (byLimit[limit] ??= []).push(round(cluster.bringUpSeconds));
+      await cluster.stop();
+    }
+  }
+  const startConcurrency = Object.fromEntries(Object.entries(byLimit).map(([k, v]) => [k, { runs: v, median: median(v) }]));
+
   const file = join(REPORTS_DIR, 'bench.json');
   const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const result = {
@@ -92,6 +108,7 @@ async function main(): Promise<void> {
       images: { ...(previous.foundation?.images ?? {}), ...images },
       bringUpSeconds: { runs: bringUp.map(round), median: round(median(bringUp)), target: 45 },
       teardownSeconds: { runs: teardown.map(round), median: round(median(teardown)) },
+      ...(limits.length ? { bringUpByTabletStartConcurrency: startConcurrency } : {}),
       clusterMemory: memory,
     },
   };

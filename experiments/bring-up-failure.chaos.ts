@@ -22,11 +22,15 @@ test('a tablet that never gets ready: named in the error, logs saved, nothing le
   const message = (err as Error).message;
   expect(message).toMatch(/\(zone1-000000010[01]\)/);
   expect(message).toMatch(/exited \(code \d+\)/);
+  // A failure at start is retried (a transient one would pass); one that keeps failing is named with its starts.
+  expect(message).toMatch(/\(3 starts over \d+\.\d s\)/);
   expect(message).toContain(join(runDir(runId), 'logs'));
 
   const logs = join(runDir(runId), 'logs');
   expect(existsSync(logs)).toBe(true);
   expect(readdirSync(logs).sort()).toEqual(expect.arrayContaining(['etcd.log', 'vtctld.log', 'tablet-100.log', 'tablet-101.log']));
+  // The log of each failed start is kept beside the last one.
+  expect(readdirSync(logs).filter((f) => /^tablet-10[01]\.start-[12]\.log$/.test(f)).length).toBeGreaterThanOrEqual(2);
 
   const containers = await docker().listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
   const networks = await docker().listNetworks({ filters: { label: [`${RUN_LABEL}=${runId}`] } });

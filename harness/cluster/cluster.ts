@@ -4,12 +4,15 @@ import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
 import type { Topology, TabletPlan } from './topology';
 import type { Database, VitessVersion } from './versions';
 
+export type PauseMethod = 'freezer' | 'sigstop';
+
 /** One process of the cluster (a container here, a pod later), with the verbs faults use. */
 export interface ClusterNode {
   readonly name: string;
   exec(command: string[]): Promise<{ exitCode: number; output: string }>;
   kill(signal?: string): Promise<void>;
-  pause(): Promise<void>;
+  /** Stops every process of the node, connections left open; says how (the runtime's freezer, or SIGSTOP when the freezer refused). */
+  pause(): Promise<PauseMethod>;
   unpause(): Promise<void>;
   start(): Promise<void>;
   /** Its data is discarded at its next start, which then starts it over as a new node (tablets). */

@@ -27,6 +27,13 @@ export interface ClusterOptions extends SettingsInput {
   progress?: (line: string) => void;
   /** Longest wait for any one bring-up stage. */
   stageTimeoutMs?: number;
+  /**
+   * Tablets started at most this many at a time; a slot frees once the tablet's mysqld answers.
+   * Default: all at once (measured faster on 2 cores, see README "Bring-up").
+   */
+  tabletStartConcurrency?: number;
+  /** Times a tablet whose container exits during bring-up is started again (its log kept each time) before the cluster fails. */
+  bringUpRetries?: number;
   /** Extra flags per component, e.g. vtgate buffering for a failover experiment. */
   flags?: { vtgate?: string[]; vttablet?: string[]; vtorc?: string[]; vtctld?: string[] };
   /** Skip image checks (the caller already ran ensureImages for these settings). */
@@ -189,51 +196,41 @@ export class DockerCluster implements Cluster {
     const flags = this.options.flags ?? {};
 
     await docker().createNetwork({ Name: this.networkName, Labels: runLabels(this.runId), CheckDuplicate: true });
-    stage('starting etcd and vtctld');
-    const [etcd, vtctldNode] = await Promise.all([
-      this.startNode('etcd', 'etcd', images.etcd, {}),
-      this.startNode('vtctld', 'vtctld', images.control, {
-        command: ['/vt/config/vtctld.sh'],
-        env: { ...topoEnv, EXTRA_FLAGS: (flags.vtctld ?? []).join(' ') },
-        ports: [PORTS.vtctldHttp],
-      }),
-    ]);
-    this.etcd = { node: etcd };
-    this.vtctld = Object.assign(new ExecVtctldClient(vtctldNode), { node: vtctldNode });
-    await waitFor({
-      what: 'vtctld serving the cell',
-      subject: 'vtctld',
-      timeoutMs: this.timeout(),
-      check: async () => {
-        const names = await this.vtctld.run(['GetCellInfoNames']);
-        return { ready: names.split('\n').includes(cell), status: `cells: ${names.trim() || 'none'}` };
-      },
-      dead: async () => (await etcd.exitReason()) ?? (await vtctldNode.exitReason()),
-    });
-
-    // Keyspaces first, so tablets register into keyspaces that already carry their durability policy.
-    for (const ks of this.topology.keyspaces) {
-      await this.vtctld.run(['CreateKeyspace', `--durability-policy=${ks.durability}`, ks.name]);
-    }
-
-    stage('starting tablets');
-    const plans = planTablets(this.topology);
-    this.tablets = await Promise.all(
-      plans.map(async (plan) => {
-        const node = await this.startNode('tablet', plan.hostname, images.tablet, {
-          env: {
-            ...topoEnv,
-            TABLET_UID: String(plan.uid),
-            KEYSPACE: plan.keyspace,
-            SHARD: plan.shard,
-            TABLET_HOSTNAME: plan.hostname,
-            EXTRA_FLAGS: (flags.vttablet ?? []).join(' '),
-          },
-          ports: [PORTS.tabletHttp, PORTS.mysql],
-        });
-        return new DockerTablet(plan, node, this);
-      }),
-    );
+    // Tablets start with the control plane: their mysqld needs nothing of it, and tablet.sh starts
+    // vttablet only once its keyspace exists (created below), so mysqld's start overlaps etcd's and vtctld's.
+    stage('starting etcd, vtctld and tablets');
+    const control = (async () => {
+      const [etcd, vtctldNode] = await Promise.all([
+        this.startNode('etcd', 'etcd', images.etcd, {}),
+        this.startNode('vtctld', 'vtctld', images.control, {
+          command: ['/vt/config/vtctld.sh'],
+          env: { ...topoEnv, EXTRA_FLAGS: (flags.vtctld ?? []).join(' ') },
+          ports: [PORTS.vtctldHttp],
+        }),
+      ]);
+      this.etcd = { node: etcd };
+      this.vtctld = Object.assign(new ExecVtctldClient(vtctldNode), { node: vtctldNode });
+      await waitFor({
+        what: 'vtctld serving the cell',
+        subject: 'vtctld',
+        timeoutMs: this.timeout(),
+        check: async () => {
+          const names = await this.vtctld.run(['GetCellInfoNames']);
+          return { ready: names.split('\n').includes(cell), status: `cells: ${names.trim() || 'none'}` };
+        },
+        dead: async () => (await etcd.exitReason()) ?? (await vtctldNode.exitReason()),
+      });
+      // Before any vttablet registers, so tablets join keyspaces that already carry their durability policy.
+      for (const ks of this.topology.keyspaces) {
+        await this.vtctld.run(['CreateKeyspace', `--durability-policy=${ks.durability}`, ks.name]);
+      }
+      stage('keyspaces created');
+    })();
+    // allSettled: a failed start must not leave other starts running past the cleanup.
+    const settled = await Promise.allSettled([control, this.startTablets(images, topoEnv, flags.vttablet ?? [])]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    stage('waiting for tablets');
     await Promise.all(this.tablets.map((t) => this.waitTabletUp(t)));
 
     stage('electing primaries (PlannedReparentShard)');
@@ -295,23 +292,100 @@ export class DockerCluster implements Cluster {
     stage(`ready in ${this.bringUpSeconds.toFixed(1)} s`);
   }
 
-  /** vttablet answers HTTP and its mysqld answers SQL. */
-  private waitTabletUp(t: DockerTablet): Promise<void> {
+  /** Starts every tablet's container, at most `tabletStartConcurrency` mysqld starting at a time. */
+  private async startTablets(images: ImageSet, topoEnv: Record<string, string>, vttabletFlags: string[]): Promise<void> {
+    const plans = planTablets(this.topology);
+    const limit = Math.max(1, Math.min(this.options.tabletStartConcurrency ?? plans.length, plans.length));
+    const started: DockerTablet[] = [];
+    let next = 0;
+    const slots = await Promise.allSettled(
+      Array.from({ length: limit }, async () => {
+        while (next < plans.length) {
+          const plan = plans[next++];
+          const node = await this.startNode('tablet', plan.hostname, images.tablet, {
+            env: {
+              ...topoEnv,
+              TABLET_UID: String(plan.uid),
+              KEYSPACE: plan.keyspace,
+              SHARD: plan.shard,
+              TABLET_HOSTNAME: plan.hostname,
+              EXTRA_FLAGS: vttabletFlags.join(' '),
+            },
+            ports: [PORTS.tabletHttp, PORTS.mysql],
+          });
+          const tablet = new DockerTablet(plan, node, this);
+          started.push(tablet);
+          if (limit < plans.length) await this.waitMysqldUp(tablet);
+        }
+      }),
+    );
+    this.tablets = plans.map((p) => started.find((t) => t.uid === p.uid)).filter((t): t is DockerTablet => t !== undefined);
+    const failed = slots.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** The tablet's mysqld answers SQL (a start slot is then free). */
+  private waitMysqldUp(t: DockerTablet): Promise<void> {
     return waitFor({
-      what: `tablet ${t.alias} (${t.keyspace}/${t.shard}) starting`,
+      what: `mysqld of ${t.alias} answering`,
       subject: t.alias,
       timeoutMs: this.timeout(),
       check: async () => {
-        const http = await fetch(`${t.debugUrl}/debug/status`).then((r) => r.ok, () => false);
-        if (!http) return { ready: false, status: 'vttablet HTTP not answering' };
-        const conn = await t.mysql().catch((e: Error) => e);
-        if (conn instanceof Error) return { ready: false, status: `mysqld not answering: ${conn.message}` };
+        const conn = await t.mysql();
         await conn.end();
-        const topo = await this.vtctld.json<TopoTablet>(['GetTablet', t.alias]);
-        return { ready: (topo.mysql_port ?? 0) > 0, status: `registered, mysql port in topology ${topo.mysql_port ?? 0}` };
+        return { ready: true, status: 'answers' };
       },
       dead: () => t.node.exitReason(),
     });
+  }
+
+  /**
+   * vttablet answers HTTP and its mysqld answers SQL. A container that exits on the way (a
+   * transient failure: a start that lost a race, a slow machine) is started again, its log kept,
+   * up to `bringUpRetries` times; only one that keeps failing fails the cluster.
+   */
+  private async waitTabletUp(t: DockerTablet): Promise<void> {
+    const retries = this.options.bringUpRetries ?? 2;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await waitFor({
+          what: `tablet ${t.alias} (${t.keyspace}/${t.shard}) starting`,
+          subject: t.alias,
+          timeoutMs: this.timeout(),
+          check: async () => {
+            const http = await fetch(`${t.debugUrl}/debug/status`).then((r) => r.ok, () => false);
+            if (!http) return { ready: false, status: 'vttablet HTTP not answering' };
+            const conn = await t.mysql().catch((e: Error) => e);
+            if (conn instanceof Error) return { ready: false, status: `mysqld not answering: ${conn.message}` };
+            await conn.end();
+            const topo = await this.vtctld.json<TopoTablet>(['GetTablet', t.alias]);
+            return { ready: (topo.mysql_port ?? 0) > 0, status: `registered, mysql port in topology ${topo.mysql_port ?? 0}` };
+          },
+          dead: () => t.node.exitReason(),
+        });
+        return;
+      } catch (e) {
+        const exited = await t.node.exitReason();
+        const err = e as ReadinessError;
+        if (!exited || attempt > retries) {
+          err.message += ` (${attempt} start${attempt > 1 ? 's' : ''} over ${((Date.now() - started) / 1000).toFixed(1)} s)`;
+          throw err;
+        }
+        const kept = await this.keepLog(t.node, `start-${attempt}`);
+        this.progress(`[cluster ${this.runId}] ${t.alias}: ${exited} during bring-up; starting it again (${attempt + 1} of ${retries + 1}); its log: ${kept}`);
+        await t.node.start();
+      }
+    }
+  }
+
+  /** One node's log so far, kept under the run's logs folder with a suffix (e.g. a failed start). */
+  private async keepLog(node: DockerNode, suffix: string): Promise<string> {
+    const dir = join(runDir(this.runId), 'logs');
+    await fs.mkdir(dir, { recursive: true });
+    const file = join(dir, `${node.name.replace(`vc-${this.runId}-`, '')}.${suffix}.log`);
+    await fs.writeFile(file, await node.logs().catch((e: Error) => `(no logs: ${e.message})`));
+    return file;
   }
 
   private async applySchemas(): Promise<void> {

@@ -1,7 +1,8 @@
 // A cluster process as a Docker container, started through testcontainers.
 import { GenericContainer, StartedTestContainer, WaitStrategy } from 'testcontainers';
 import type { BoundPorts } from 'testcontainers';
-import type { ClusterNode } from './cluster';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterNode, PauseMethod } from './cluster';
 import { docker } from './engine';
 
 /** Start returns at once: readiness is checked by the cluster from real health signals. */
@@ -52,7 +53,11 @@ export interface NodeSpec {
   ports?: number[];
 }
 
+/** Tries of docker pause before the SIGSTOP fallback. */
+const PAUSE_ATTEMPTS = 3;
+
 export class DockerNode implements ClusterNode {
+  private pausedBy?: PauseMethod;
   /** Container port -> host port; read again after a restart, which publishes on new host ports. */
   private readonly ports = new Map<number, number>();
 
@@ -96,12 +101,41 @@ export class DockerNode implements ClusterNode {
     await docker().getContainer(this.id).kill({ signal });
   }
 
-  async pause(): Promise<void> {
-    await docker().getContainer(this.id).pause();
+  /**
+   * docker pause, retried: runc gives up ("unable to freeze") when the cgroup does not reach
+   * FROZEN in time, which a busy machine causes. Refused three times, every process is stopped
+   * with SIGSTOP instead: the same freeze as clients see it, and the caller is told which.
+   */
+  async pause(): Promise<PauseMethod> {
+    const c = docker().getContainer(this.id);
+    for (let attempt = 1; attempt <= PAUSE_ATTEMPTS; attempt++) {
+      try {
+        await c.pause();
+        this.pausedBy = 'freezer';
+        return 'freezer';
+      } catch (e) {
+        if (!/unable to freeze/i.test((e as Error).message)) throw e;
+        if (attempt < PAUSE_ATTEMPTS) await sleep(300);
+      }
+    }
+    // kill -1 from inside reaches every process but itself and PID 1 (tini), which gets its own.
+    const r = await this.exec(['sh', '-c', 'kill -STOP -1']);
+    if (r.exitCode !== 0) throw new Error(`${this.name}: docker pause refused ${PAUSE_ATTEMPTS} times and SIGSTOP failed: ${r.output.trim()}`);
+    await c.kill({ signal: 'SIGSTOP' });
+    this.pausedBy = 'sigstop';
+    return 'sigstop';
   }
 
   async unpause(): Promise<void> {
-    await docker().getContainer(this.id).unpause();
+    const c = docker().getContainer(this.id);
+    if (this.pausedBy === 'sigstop') {
+      await c.kill({ signal: 'SIGCONT' });
+      const r = await this.exec(['sh', '-c', 'kill -CONT -1']);
+      if (r.exitCode !== 0) throw new Error(`${this.name}: SIGCONT failed: ${r.output.trim()}`);
+    } else {
+      await c.unpause();
+    }
+    this.pausedBy = undefined;
   }
 
   async start(): Promise<void> {

@@ -60,7 +60,11 @@ export interface Experiment {
   topology?: () => Topology;
   app?: Partial<Omit<AppOptions, 'vtgate'>>;
   load?: Partial<Omit<LoadOptions, 'url' | 'timeline' | 'ledger'>>;
-  steadyState?: { seconds?: number; timeoutSeconds?: number; minWritesPerSec?: number };
+  /**
+   * The heartbeat must settle for `seconds`; `retargets`: times the load may be lowered to what
+   * the cluster sustained; `minWritesPerSec`: an absolute floor (none by default).
+   */
+  steadyState?: { seconds?: number; timeoutSeconds?: number; minWritesPerSec?: number; retargets?: number };
   fault: Fault;
   /** What heals the fault, and when (default action: the fault's heal). */
   remediate: Remediation;
@@ -127,7 +131,8 @@ export interface ExperimentResult {
     /** From the first to the last failed request after injection. */
     errorWindowSeconds?: number;
   };
-  load: Load['totals'] & { rate: number };
+  /** `rate`: the rate the run was measured at; `offeredRate`: the experiment's, when the machine could not carry it. */
+  load: Load['totals'] & { rate: number; offeredRate?: number };
   /** What clients were told when a request failed: app error codes, counts, a sample message. */
   clientErrors?: { byCode: Record<string, number>; samples: Record<string, string> };
   /** vtgate's API error counts by code at the end of the run. */

@@ -68,3 +68,34 @@ export function firstAlarm(detectionSeconds: Record<string, number | null>): num
   const fired = Object.values(detectionSeconds).filter((v): v is number => v !== null);
   return fired.length ? Math.min(...fired) : null;
 }
+
+export interface Settled {
+  settled: boolean;
+  /** The heartbeat's mean over the window, when it had samples. */
+  mean?: number;
+  status: string;
+}
+
+/**
+ * Whether the heartbeat has settled over the last `windowMs` before `to`: it has samples, no
+ * sample falls under `minFraction` of their mean (so the heartbeat-anomaly rule, at half the
+ * baseline, would not fire on steady traffic), and the requests' error rate stays under
+ * `maxErrorRate`. No fixed floor: the baseline is whatever this machine sustains.
+ */
+export function settledHeartbeat(
+  heartbeat: [number, number][],
+  errorRate: [number, number][],
+  to: number,
+  o: { windowMs: number; minFraction?: number; maxErrorRate?: number },
+): Settled {
+  const from = to - o.windowMs;
+  const values = heartbeat.filter(([t]) => t >= from && t <= to).map(([, v]) => v);
+  if (values.length === 0) return { settled: false, status: 'no heartbeat samples yet' };
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const low = Math.min(...values);
+  const errors = baseline(errorRate, from, to) ?? 0;
+  const minFraction = o.minFraction ?? 0.6;
+  const maxErrorRate = o.maxErrorRate ?? 0.01;
+  const status = `heartbeat ${mean.toFixed(1)} writes/s (lowest ${low.toFixed(1)}), error rate ${(errors * 100).toFixed(1)} %`;
+  return { settled: mean > 0 && low >= minFraction * mean && errors <= maxErrorRate, mean, status };
+}

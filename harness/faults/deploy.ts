@@ -31,9 +31,12 @@ export class DeployFault implements Fault {
 
   async heal(ctx: FaultContext): Promise<void> {
     if (!this.live) return;
+    // Stamped when the rollback is issued: a saturated app can take seconds to take the flag,
+    // and that wait is part of recovering, not of deciding to roll back.
+    const issuedAt = ctx.timeline.now();
     await appOf(ctx).setFlag(this.o.flag, this.o.rolledBack);
     this.live = false;
-    ctx.timeline.event('remediation', `rollback ${this.o.flag}`, { flag: this.o.flag, value: this.o.rolledBack });
+    ctx.timeline.event('remediation', `rollback ${this.o.flag}`, { flag: this.o.flag, value: this.o.rolledBack, appTookMs: Math.round(ctx.timeline.now() - issuedAt) }, issuedAt);
   }
 }
 

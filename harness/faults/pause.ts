@@ -18,9 +18,13 @@ export class PauseFault implements Fault {
 
   async inject(ctx: FaultContext): Promise<void> {
     const node = this.pick(ctx);
-    await node.pause();
+    const issuedAt = ctx.timeline.now();
+    const method = await node.pause();
     this.paused = true;
-    ctx.timeline.event('fault', this.name, { node: node.name, action: 'paused' });
+    // Stamped once the node is frozen (a fixed-length pause counts from there); when it was
+    // asked for and how it was applied are part of the record.
+    ctx.timeline.event('fault', this.name, { node: node.name, action: 'paused', method, issuedAt });
+    if (method !== 'freezer') ctx.timeline.event('note', `${node.name}: docker pause refused; stopped with SIGSTOP instead`, { node: node.name });
   }
 
   async heal(ctx: FaultContext): Promise<void> {

@@ -33,6 +33,16 @@ const DIGITS = `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELE
   UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`;
 export const MEMORY_HUNGRY_QUERY = `SELECT LENGTH(GROUP_CONCAT(REPEAT('x', 4000))) AS bytes FROM ${DIGITS} a, ${DIGITS} b, ${DIGITS} c, ${DIGITS} d, ${DIGITS} e, ${DIGITS} f`;
 
+/** A shell function: whether a live mysqld runs (a zombie is dead, only not yet reaped). */
+const MYSQLD_ALIVE = `alive() { for p in $(pgrep -x mysqld); do [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" = Z ] || return 0; done; return 1; }`;
+/** Exits 0 once no live mysqld is left, waiting up to 5 s for one the kernel just killed. */
+const MYSQLD_GONE = `${MYSQLD_ALIVE}
+for i in $(seq 1 25); do alive || exit 0; sleep 0.2; done; exit 1`;
+/** Kills mysqld_safe and mysqld, again every 0.2 s, until no live mysqld is left (10 s at most). */
+const KILL_MYSQLD = `${MYSQLD_ALIVE}
+for i in $(seq 1 50); do pkill -9 -x mysqld_safe; pkill -9 -x mysqld; alive || { echo "$i kill(s)"; exit 0; }; sleep 0.2; done
+ps -o pid,stat,etime,args -C mysqld; exit 1`;
+
 export class PrimaryDeathFault implements Fault {
   readonly name: string;
   readonly description: string;
@@ -69,8 +79,12 @@ export class PrimaryDeathFault implements Fault {
       this.downed = this.killed = true;
       // The supervisor first: otherwise it starts mysqld again within a second, and whether VTOrc
       // reparents becomes a race against that restart.
-      const r = await victim.node.exec(['bash', '-c', 'pkill -9 -x mysqld_safe; pkill -9 -x mysqld; sleep 0.2; ! pgrep -x mysqld']);
-      if (r.exitCode !== 0) throw new Error(`mysqld on ${victim.alias} still runs after kill: ${r.output}`);
+      // SIGKILL is delivered when the process is next scheduled and tini reaps it after: on a busy
+      // machine that can take more than a moment, so the kill is repeated until mysqld is gone
+      // (a zombie is gone), for at most 10 s, and only then does the fault give up, saying so.
+      const r = await victim.node.exec(['bash', '-c', KILL_MYSQLD]);
+      if (r.exitCode !== 0) throw new Error(`fault ${this.name}: mysqld on ${victim.alias} still runs 10 s after SIGKILL: ${r.output.trim()}`);
+      ctx.timeline.event('note', 'mysqld gone', { tablet: victim.alias, after: r.output.trim() });
     } else {
       await this.runUntilOom(ctx, victim, data);
     }
@@ -98,7 +112,7 @@ export class PrimaryDeathFault implements Fault {
     this.console.destroy();
     this.console = undefined;
     const endedAt = ctx.timeline.now();
-    const killed = !(await victim.node.exec(['pgrep', '-x', 'mysqld'])).output.trim();
+    const killed = (await victim.node.exec(['bash', '-c', MYSQLD_GONE])).exitCode === 0;
     ctx.timeline.event('note', killed ? 'mysqld killed for memory' : 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome }, endedAt);
     if (killed) this.diedAt = endedAt;
   }

@@ -153,7 +153,10 @@ function ledgerHtml(r: ExperimentReport): string {
 function loadHtml(r: ExperimentReport): string {
   const load = r.result.load;
   const rows: [string, string][] = [
-    ['target rate', load ? `${num(load.rate)} req/s` : '–'],
+    [
+      'rate',
+      !load ? '–' : load.offeredRate !== undefined && load.offeredRate !== load.rate ? `${num(load.rate)} req/s (lowered from ${num(load.offeredRate)}: what this machine sustained)` : `${num(load.rate)} req/s`,
+    ],
     ['requests ok / failed / timed out', load ? `${num(load.ok)} / ${num(load.failed)} / ${num(load.timeouts)}` : '–'],
     ['writes acknowledged', num(load?.writesAcked)],
     ['steady-state heartbeat', r.result.baselineWritesPerSec === undefined ? '–' : `${num(r.result.baselineWritesPerSec, 1)} writes/s`],

@@ -18,6 +18,15 @@ export const DEFAULT_MIX: Record<Operation, number> = {
   create_event: 0,
 };
 
+const WRITES: readonly Operation[] = ['create_conversation', 'post_message', 'heartbeat', 'create_event'];
+
+/** The share of requests that write, in a mix (the default one when none is given). */
+export function writeShare(mix: Partial<Record<Operation, number>> = {}): number {
+  const all = Object.entries({ ...DEFAULT_MIX, ...mix }) as [Operation, number][];
+  const total = all.reduce((a, [, w]) => a + w, 0);
+  return total > 0 ? all.filter(([op]) => WRITES.includes(op)).reduce((a, [, w]) => a + w, 0) / total : 0;
+}
+
 /** A request the app did not answer with 2xx: what the client was told. */
 export interface FailureDetail {
   t: number;
@@ -86,6 +95,11 @@ export class Load {
   private laneTimers: NodeJS.Timeout[] = [];
   private ticker?: NodeJS.Timeout;
   private finished?: Promise<void>;
+  private resolveFinished?: () => void;
+  private startedAt?: number;
+  private currentRate?: number;
+  private generation = 0;
+  private readonly unstarted = new Set<() => void>();
   private stopped = false;
   private readonly weights: [Operation, number][];
 
@@ -214,36 +228,69 @@ export class Load {
 
   /** Starts the load; `done()` resolves when it ends (duration, count, or stop()). */
   start(): void {
+    this.startedAt = Date.now();
+    this.ticker = setInterval(() => this.flush(), this.o.bucketMs ?? 250);
+    this.finished = new Promise<void>((resolve) => (this.resolveFinished = resolve)).then(() => {
+      clearInterval(this.ticker);
+      this.flush();
+    });
+    this.startLanes(this.o.rate, this.o.durationSeconds, this.o.maxRequests);
+  }
+
+  /** The rate now (the target given, or the one retarget() set). */
+  get rate(): number {
+    return this.currentRate ?? this.o.rate;
+  }
+
+  /**
+   * Moves the load to another rate: new lanes start at it and the old ones stop. Requests the old
+   * lanes had in flight end as failed (writes indeterminate), so this is for before a fault only.
+   */
+  retarget(rate: number): void {
+    if (!(rate > 0)) throw new Error(`load rate must be positive, not ${rate}`);
+    if (this.stopped || this.startedAt === undefined) return;
+    this.currentRate = rate;
+    const old = this.instances.splice(0);
+    for (const t of this.laneTimers.splice(0)) clearTimeout(t);
+    this.releaseUnstarted();
+    const left = this.o.durationSeconds - (Date.now() - this.startedAt) / 1000;
+    this.startLanes(rate, Math.max(1, Math.round(left)), undefined);
+    for (const i of old) i.stop();
+  }
+
+  /** One generation of lanes; the load ends when the newest generation ends. */
+  private startLanes(rate: number, durationSeconds: number, maxRequests: number | undefined): void {
     const o = this.o;
-    const lanes = Math.max(1, Math.min(o.lanes ?? 10, Math.floor(o.rate)));
+    const generation = ++this.generation;
+    const lanes = Math.max(1, Math.min(o.lanes ?? 10, Math.floor(rate)));
     const perLane = (total: number) => Math.max(1, Math.round(total / lanes));
     const laneDone: Promise<void>[] = [];
     for (let i = 0; i < lanes; i++) {
       laneDone.push(
         new Promise<void>((resolve) => {
+          this.unstarted.add(resolve);
           const timer = setTimeout(() => {
-            if (this.stopped) return resolve();
-            this.instances.push(this.lane(perLane(o.rate), perLane(o.connections ?? 16), o.maxRequests ? perLane(o.maxRequests) : undefined, resolve));
+            this.unstarted.delete(resolve);
+            if (this.stopped || generation !== this.generation) return resolve();
+            this.instances.push(this.lane(perLane(rate), perLane(o.connections ?? 16), durationSeconds, maxRequests ? perLane(maxRequests) : undefined, resolve));
           }, (i * 1000) / lanes);
           this.laneTimers.push(timer);
         }),
       );
     }
-    this.ticker = setInterval(() => this.flush(), o.bucketMs ?? 250);
-    this.finished = Promise.all(laneDone).then(() => {
-      clearInterval(this.ticker);
-      this.flush();
+    void Promise.all(laneDone).then(() => {
+      if (generation === this.generation) this.resolveFinished?.();
     });
   }
 
-  private lane(rate: number, connections: number, amount: number | undefined, done: () => void): autocannon.Instance {
+  private lane(rate: number, connections: number, durationSeconds: number, amount: number | undefined, done: () => void): autocannon.Instance {
     const o = this.o;
     const instance = autocannon(
       {
         url: o.url,
         connections: Math.max(1, Math.min(connections, rate)),
         overallRate: rate,
-        duration: o.durationSeconds,
+        duration: durationSeconds,
         amount,
         timeout: o.timeoutSeconds ?? 10,
         requests: [
@@ -288,6 +335,13 @@ export class Load {
     this.stopped = true;
     for (const t of this.laneTimers) clearTimeout(t);
     for (const i of this.instances) i.stop();
+    this.releaseUnstarted();
     await this.finished;
+  }
+
+  /** Lanes whose start timer was cleared never run, so they count as ended. */
+  private releaseUnstarted(): void {
+    for (const resolve of this.unstarted) resolve();
+    this.unstarted.clear();
   }
 }
