@@ -32,6 +32,8 @@ export interface ClusterOptions extends SettingsInput {
    * Default: all at once (measured faster on 2 cores, see README "Bring-up").
    */
   tabletStartConcurrency?: number;
+  /** Tablets start with etcd and vtctld (default), or only once the keyspaces exist (false). */
+  tabletsWithControlPlane?: boolean;
   /** Times a tablet whose container exits during bring-up is started again (its log kept each time) before the cluster fails. */
   bringUpRetries?: number;
   /** Extra flags per component, e.g. vtgate buffering for a failover experiment. */
@@ -227,7 +229,8 @@ export class DockerCluster implements Cluster {
       stage('keyspaces created');
     })();
     // allSettled: a failed start must not leave other starts running past the cleanup.
-    const settled = await Promise.allSettled([control, this.startTablets(images, topoEnv, flags.vttablet ?? [])]);
+    const tablets = this.options.tabletsWithControlPlane === false ? control.then(() => this.startTablets(images, topoEnv, flags.vttablet ?? [])) : this.startTablets(images, topoEnv, flags.vttablet ?? []);
+    const settled = await Promise.allSettled([control, tablets]);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     stage('waiting for tablets');

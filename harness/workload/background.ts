@@ -24,41 +24,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Answers "may I run a batch now?" from the tablet throttler. Every answer comes from a check
  * that started after the question was asked (a batch never runs on an answer older than the
- * worker's previous batch); the questions waiting at one time share one check, so eight workers
- * cost one check at a time, not eight. A yes admits one batch: the other workers waiting on it
- * ask again. (Admitting all of them at once let eight batches through on one answer: a burst
- * the replicas took seconds to apply, which drove lag past the alarm with the throttler on.)
+ * worker's previous batch), and the questions waiting at one time share one check, so eight
+ * workers cost one check at a time, not eight.
  */
 export class ThrottlerGate {
   checks = 0;
   private inFlight?: Promise<boolean>;
   private queued?: Promise<boolean>;
-  /** Batches the last yes still admits (one). */
-  private grants = 0;
 
   constructor(private readonly check: () => Promise<boolean>) {}
 
   ask(): Promise<boolean> {
     // A check not started yet answers everyone who asks before it starts.
-    if (!this.queued) {
-      // It starts after the running one (which may predate this question), or on the next tick.
-      const q = (this.inFlight ?? Promise.resolve()).then(() => {
-        this.queued = undefined;
-        return this.run();
-      });
-      this.queued = q.then((ok) => {
-        this.grants = ok ? 1 : 0;
-        return ok;
-      });
-    }
-    return this.queued.then((ok) => {
-      if (!ok) return false;
-      if (this.grants > 0) {
-        this.grants -= 1;
-        return true;
-      }
-      return this.ask();
+    if (this.queued) return this.queued;
+    // It starts after the running one (which may predate this question), or on the next tick.
+    const q = (this.inFlight ?? Promise.resolve()).then(() => {
+      this.queued = undefined;
+      return this.run();
     });
+    this.queued = q;
+    return q;
   }
 
   private run(): Promise<boolean> {
