@@ -10,9 +10,10 @@ import { usePool } from '../harness/cluster/pool';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atMost, equals } from '../harness/experiment/assertions';
-import { firstAlarm, seconds } from '../harness/experiment/timings';
+import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import type { Experiment, ExperimentContext, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
+import type { Timeline } from '../harness/observe/timeline';
 import type { Fault, FaultContext } from '../harness/faults/fault';
 import { BulkDeleter, EtlReader } from '../harness/workload/background';
 import { withInboxSchema } from '../harness/workload/schema';
@@ -35,6 +36,20 @@ export const FAULT = {
   /** Ids per DELETE; about half of them are on the loaded shard, so ~200 rows per batch. */
   batchIds: 400,
   etlScans: 2,
+  /**
+   * The fix that shipped, beside asking the throttler: "rate limiting and resource controls".
+   * With 8 workers one yes let 8 batches through, which replicas held to a few hundred rows/s
+   * by the ETL and a busy machine took up to 10 s to apply: lag 6.9-10.2 s with the throttler on
+   * (2 Dec 2026, CPU hog beside the suite). 2 workers kept it under 3.8 s but, one check costing
+   * ~0.65 s there, deleted only ~186 rows/s; 4 halve that cost per row.
+   */
+  throttledWorkers: 4,
+  /**
+   * The ETL is a sync job that ends: in the throttled run it reads for this long. While it runs
+   * on 0.2-CPU replicas it alone keeps their lag at 1-4 s on a busy machine, so a throttled
+   * deleter rightly waits; one that ran until the deletion ended starved it (64-164 rows/s).
+   */
+  throttledEtlSeconds: 60,
   /** The on-call's "slow it down": one worker, a pause between batches. */
   slowedWorkers: 1,
   slowedPauseMs: 500,
@@ -106,13 +121,17 @@ export class ReplicaOverloadFault implements Fault {
   readonly description: string;
   deleter?: BulkDeleter;
   etl?: EtlReader;
+  private etlTimer?: NodeJS.Timeout;
   private capped: string[] = [];
 
   constructor(private readonly o: { throttled: boolean; broken?: boolean; maxId: number; size: FaultSize }) {
     this.name = `replica-overload${o.throttled ? '-throttled' : ''}${o.broken ? '-broken' : ''}`;
     this.description =
       (o.broken ? '(broken on purpose: starts nothing) ' : '') +
-      `${KEYSPACE}/${SHARD} replicas capped at ${o.size.replicaCpus} CPU; ${o.size.deleteWorkers} deletion workers emptying ${o.size.archiveRows} rows${o.throttled ? ', asking the tablet throttler before each batch' : ' with no rate limit'}; ${o.size.etlScans} ETL full scans at a time on the replicas`;
+      `${KEYSPACE}/${SHARD} replicas capped at ${o.size.replicaCpus} CPU; ` +
+      (o.throttled
+        ? `${o.size.throttledWorkers} rate-limited deletion workers emptying ${o.size.archiveRows} rows, asking the tablet throttler before each batch; ${o.size.etlScans} ETL full scans at a time on the replicas for ${o.size.throttledEtlSeconds} s`
+        : `${o.size.deleteWorkers} deletion workers emptying ${o.size.archiveRows} rows with no rate limit; ${o.size.etlScans} ETL full scans at a time on the replicas`);
   }
 
   async inject(ctx: FaultContext): Promise<void> {
@@ -122,10 +141,17 @@ export class ReplicaOverloadFault implements Fault {
         await t.node.limitCpu(this.o.size.replicaCpus);
         this.capped.push(t.alias);
       }
-      this.deleter = new BulkDeleter(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', maxId: this.o.maxId, batch: this.o.size.batchIds, concurrency: this.o.size.deleteWorkers, throttled: this.o.throttled });
+      const workers = this.o.throttled ? this.o.size.throttledWorkers : this.o.size.deleteWorkers;
+      this.deleter = new BulkDeleter(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', maxId: this.o.maxId, batch: this.o.size.batchIds, concurrency: workers, throttled: this.o.throttled });
       this.etl = new EtlReader(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', concurrency: this.o.size.etlScans });
       this.deleter.start(ctx.timeline, primary);
       this.etl.start();
+      if (this.o.throttled) {
+        const etl = this.etl;
+        this.etlTimer = setTimeout(() => {
+          void etl.stop().then(() => ctx.timeline.event('note', 'ETL sync job done', { seconds: this.o.size.throttledEtlSeconds, scans: etl.scans }));
+        }, this.o.size.throttledEtlSeconds * 1000);
+      }
     }
     ctx.timeline.event('fault', this.name, { capped: this.capped, throttled: this.o.throttled, injected: !this.o.broken });
   }
@@ -151,6 +177,7 @@ export class ReplicaOverloadFault implements Fault {
   }
 
   async heal(ctx: FaultContext): Promise<void> {
+    clearTimeout(this.etlTimer);
     await this.etl?.stop();
     await this.deleter?.stop();
     for (const alias of this.capped) await ctx.cluster.tablet(alias).node.limitCpu(undefined);
@@ -170,9 +197,13 @@ const tenths = (v: number) => Math.round(v * 10) / 10;
 
 /** Highest lag of any replica of a shard, per sample time. */
 function shardLag(ctx: ExperimentContext, shard: string): [number, number][] {
-  const sets = ctx.timeline.labelSets('replication', 'lag_seconds').filter((l) => l.shard === `${KEYSPACE}/${shard}`);
+  return shardLagOf(ctx.timeline, shard);
+}
+
+function shardLagOf(timeline: Timeline, shard: string): [number, number][] {
+  const sets = timeline.labelSets('replication', 'lag_seconds').filter((l) => l.shard === `${KEYSPACE}/${shard}`);
   const byT = new Map<number, number>();
-  for (const l of sets) for (const [t, v] of ctx.timeline.series('replication', 'lag_seconds', l)) byT.set(Math.round(t / 500), Math.max(byT.get(Math.round(t / 500)) ?? 0, v));
+  for (const l of sets) for (const [t, v] of timeline.series('replication', 'lag_seconds', l)) byT.set(Math.round(t / 500), Math.max(byT.get(Math.round(t / 500)) ?? 0, v));
   return [...byT].map(([k, v]) => [k * 500, v] as [number, number]).sort((a, b) => a[0] - b[0]);
 }
 
@@ -229,6 +260,13 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
       await cluster.vtctld.run(['UpdateThrottlerConfig', o.throttled ? '--enable' : '--disable', '--threshold', String(T.throttlerLagSeconds), KEYSPACE]);
     },
     detectors: () => [replicationLagHigh({ thresholdSeconds: T.lagSeconds }), staleReads()],
+    // The harm was stale reads (writes never failed): recovered is the shard's lag back under 1 s
+    // for 2 s. The heartbeat is no measure here: its reads go to the capped replicas, so with a
+    // closed-loop load it stays under the pre-fault rate as long as the cap does.
+    recovery: {
+      timeoutSeconds: T.lagBackSeconds,
+      signal: { what: `lag of ${KEYSPACE}/${SHARD} back under 1 s for 2 s`, at: (tl, from) => settledAt(shardLagOf(tl, SHARD), from, 0.999, 2000) },
+    },
     detectTimeoutSeconds: T.detectSeconds,
     // Stale reads show first (seconds of lag suffice); the page that acts is the lag alarm.
     primaryDetector: o.throttled ? null : 'replication-lag',
@@ -248,7 +286,10 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
           return { ready: last !== undefined && last[1] < 1, status: `lag ${last?.[1].toFixed(1) ?? '?'} s` };
         },
       })
-        .then(() => (lagBackAt = ctx.timeline.now()))
+        .then(() => {
+          // When the lag was first seen back under 1 s, not when this wait looked (it may start late, after recovery's own wait).
+          lagBackAt = shardLag(ctx, SHARD).find(([t, v]) => t >= from && v < 1)?.[0];
+        })
         .catch(() => undefined);
     },
     measure: (ctx, r) => {

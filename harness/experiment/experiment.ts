@@ -6,7 +6,7 @@ import type { Topology } from '../cluster/topology';
 import type { Fault, FaultContext } from '../faults/fault';
 import type { Detector } from '../observe/detectors';
 import type { Probe, VSchemaProbe } from '../observe/probes';
-import type { TimelineEvent } from '../observe/timeline';
+import type { Timeline, TimelineEvent } from '../observe/timeline';
 import type { VSchemaStore } from '../observe/vschema-store';
 import type { AppOptions } from '../workload/app';
 import type { AppProcess } from '../workload/app-process';
@@ -74,7 +74,16 @@ export interface Experiment {
   primaryDetector?: string | string[] | null;
   detectTimeoutSeconds?: number;
   /** Recovered when the heartbeat is back at `fraction` (default 0.8) of baseline for `sustainMs` (2000). */
-  recovery?: { fraction?: number; sustainMs?: number; timeoutSeconds?: number };
+  recovery?: {
+    fraction?: number;
+    sustainMs?: number;
+    timeoutSeconds?: number;
+    /**
+     * Another signal of recovery, for an incident whose harm was not the heartbeat (replica lag:
+     * writes never failed): when it held, read from the timeline from `from` on (undefined: not yet).
+     */
+    signal?: { what: string; at: (timeline: Timeline, from: number) => number | undefined };
+  };
   /** Load kept running after recovery, before the ledger is verified. */
   tailSeconds?: number;
   /** Awaited after recovery, under load (e.g. until a scheduled propagation ran). */

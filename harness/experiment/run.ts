@@ -19,7 +19,7 @@ import { verifyLedger } from '../workload/verify';
 import { SideApp } from '../workload/side-app';
 import { describeCheck } from './assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, Phase, RunOptions } from './experiment';
-import { baseline, errorWindow, longestGap, recoveredAt, seconds, settledHeartbeat } from './timings';
+import { baseline, errorWindow, longestGap, recoveredOnAverage, seconds, settledHeartbeat } from './timings';
 
 /** The cluster keeps up when it serves at least this share of the writes the load offers. */
 const KEEP_UP = 0.8;
@@ -130,7 +130,10 @@ export class ExperimentRun {
         intervalMs: 250,
         check: async () => {
           const now = timeline.now();
-          const s = settledHeartbeat(timeline.series('heartbeat', 'writes_per_s'), timeline.series('load', 'error_rate'), now, { windowMs: ss.seconds * 1000 });
+          const s = settledHeartbeat(timeline.series('heartbeat', 'writes_per_s'), timeline.series('load', 'error_rate'), now, {
+            windowMs: ss.seconds * 1000,
+            answered: { series: timeline.series('load', 'ok_per_s'), offeredPerSec: load.rate },
+          });
           const floor = ss.minWritesPerSec ?? 0;
           const long = now - from >= ss.seconds * 1000;
           return { ready: long && s.settled && (s.mean ?? 0) >= floor, status: `${s.status} after ${((now - from) / 1000).toFixed(1)} s`, value: s.mean };
@@ -207,23 +210,29 @@ export class ExperimentRun {
 
     this.phase('recover');
     // 80 %: the heartbeat is a count over 1 s of ~100 writes, whose noise alone is ~10 %; at
-    // 90 % a healthy stream dips under the bar often enough to delay "recovered" at random.
+    // 90 % a healthy stream dips under the bar often enough to delay "recovered" at random. Its
+    // mean over `sustainMs` is held to the bar, not each sample (see recoveredOnAverage).
     const rec = { fraction: 0.8, sustainMs: 2000, timeoutSeconds: 120, ...exp.recovery };
     const base = this.baselineValue ?? 0;
+    const heartbeat = {
+      what: `heartbeat back at ${rec.fraction * 100} % of ${base.toFixed(1)} writes/s on average over ${rec.sustainMs} ms`,
+      at: (tl: Timeline, from: number) => recoveredOnAverage(tl.series('heartbeat', 'writes_per_s'), from, base * rec.fraction, rec.sustainMs),
+    };
+    const signal = exp.recovery?.signal ?? heartbeat;
     const recovered = await waitFor({
-      what: `recovery (heartbeat back at ${rec.fraction * 100} % of ${base.toFixed(1)} writes/s for ${rec.sustainMs} ms)`,
+      what: `recovery (${signal.what})`,
       timeoutMs: rec.timeoutSeconds * 1000,
       intervalMs: 100,
       check: async () => {
-        const at = recoveredAt(timeline.series('heartbeat', 'writes_per_s'), remediationAt, base * rec.fraction, rec.sustainMs);
-        return { ready: at !== undefined, status: 'heartbeat still low', value: at };
+        const at = signal.at(timeline, remediationAt);
+        return { ready: at !== undefined, status: 'not yet', value: at };
       },
     }).catch((e: Error) => {
       result.problems.push(e.message);
       return undefined;
     });
     if (recovered !== undefined) {
-      timeline.event('recovered', 'heartbeat at baseline', { fraction: rec.fraction }, recovered);
+      timeline.event('recovered', exp.recovery?.signal ? signal.what : 'heartbeat at baseline', { fraction: rec.fraction }, recovered);
       result.timings.recoveredAt = recovered;
       result.timings.recoverySeconds = seconds(recovered - remediationAt);
       result.timings.timeToRecoverSeconds = seconds(recovered - injectAt);

@@ -43,6 +43,25 @@ export function recoveredAt(series: [number, number][], from: number, threshold:
   return undefined;
 }
 
+/**
+ * First sample ≥ from, itself at or above `threshold`, from which the series' mean over the next `forMs` stays at or above it
+ * (the window must be covered: its last sample at least `forMs` after its first). A level, not
+ * every sample: on a busy machine single heartbeat samples swing ±40 % around a steady rate, so
+ * "every sample above 80 %" reads a recovered system as still down, at random.
+ */
+export function recoveredOnAverage(series: [number, number][], from: number, threshold: number, forMs: number): number | undefined {
+  const after = series.filter(([t]) => t >= from);
+  for (let i = 0; i < after.length; i++) {
+    const start = after[i][0];
+    // Recovery starts at a sample at the bar, not inside the dip before it.
+    if (after[i][1] < threshold) continue;
+    const window = after.filter(([t]) => t >= start && t <= start + forMs);
+    if (window.at(-1)![0] - start < forMs) return undefined;
+    if (window.reduce((a, [, v]) => a + v, 0) / window.length >= threshold) return start;
+  }
+  return undefined;
+}
+
 /** The window from the first to the last failed request in [from, to]. */
 export function errorWindow(failures: number[], from: number, to: number): Gap | undefined {
   const inside = failures.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
@@ -77,16 +96,22 @@ export interface Settled {
 }
 
 /**
- * Whether the heartbeat has settled over the last `windowMs` before `to`: it has samples, no
- * sample falls under `minFraction` of their mean (so the heartbeat-anomaly rule, at half the
- * baseline, would not fire on steady traffic), and the requests' error rate stays under
+ * Whether the heartbeat has settled over the last `windowMs` before `to`: it has samples, every
+ * sample lies within ±(1 - `minFraction`) of their mean (so the heartbeat-anomaly rule, at half
+ * the baseline, would not fire on steady traffic, and no backlog is draining), and the requests' error rate stays under
  * `maxErrorRate`. No fixed floor: the baseline is whatever this machine sustains.
  */
 export function settledHeartbeat(
   heartbeat: [number, number][],
   errorRate: [number, number][],
   to: number,
-  o: { windowMs: number; minFraction?: number; maxErrorRate?: number },
+  o: {
+    windowMs: number;
+    minFraction?: number;
+    maxErrorRate?: number;
+    /** Requests answered per second, and the rate offered: answers well above it are a backlog draining, not a steady state. */
+    answered?: { series: [number, number][]; offeredPerSec: number };
+  },
 ): Settled {
   const from = to - o.windowMs;
   const values = heartbeat.filter(([t]) => t >= from && t <= to).map(([, v]) => v);
@@ -94,8 +119,15 @@ export function settledHeartbeat(
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const low = Math.min(...values);
   const errors = baseline(errorRate, from, to) ?? 0;
+  const high = Math.max(...values);
   const minFraction = o.minFraction ?? 0.6;
   const maxErrorRate = o.maxErrorRate ?? 0.01;
-  const status = `heartbeat ${mean.toFixed(1)} writes/s (lowest ${low.toFixed(1)}), error rate ${(errors * 100).toFixed(1)} %`;
-  return { settled: mean > 0 && low >= minFraction * mean && errors <= maxErrorRate, mean, status };
+  const status = `heartbeat ${mean.toFixed(1)} writes/s (${low.toFixed(1)}-${high.toFixed(1)}), error rate ${(errors * 100).toFixed(1)} %`;
+  // Symmetric: a catch-up burst (a backlog draining) is no steady state either, and would inflate the baseline.
+  const inBand = low >= minFraction * mean && high <= (2 - minFraction) * mean;
+  const answered = o.answered ? Math.max(0, ...o.answered.series.filter(([t]) => t >= from && t <= to).map(([, v]) => v)) : 0;
+  // 25 %: a 1 s count of ~150 answers swings ~10 %; more than that over the offered rate is a backlog.
+  const draining = o.answered !== undefined && answered > 1.25 * o.answered.offeredPerSec;
+  const drainNote = draining ? `; ${answered.toFixed(0)} answers/s against ${o.answered!.offeredPerSec.toFixed(0)} offered: a backlog draining` : '';
+  return { settled: mean > 0 && inBand && !draining && errors <= maxErrorRate, mean, status: status + drainNote };
 }
