@@ -17,6 +17,7 @@ import { listRunDirs, newRunDirs } from '../harness/cli/run';
 import { REPO_ROOT, REPORTS_DIR } from '../harness/paths';
 import { readRun } from '../harness/report/run-report';
 import { resolveSettings, Settings } from '../harness/settings';
+import { Hog, startHog } from './hog';
 import { IterationInput, JestJson, SoakMeta, soakExitCode, soakMarkdown, summarize } from './soak-summary';
 
 const say = (s: string) => process.stderr.write(`[soak] ${s}\n`);
@@ -26,13 +27,6 @@ function positiveInt(name: string, fallback: number): number {
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
   return n;
-}
-
-/** A busy loop on one core. `timeout` bounds it even if this process is SIGKILLed. */
-function startHog(seconds: number): ChildProcess {
-  const hog = spawn('nice', ['-n', '19', 'timeout', String(seconds), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
-  hog.on('error', (e) => say(`the CPU hog did not start: ${e.message}`));
-  return hog;
 }
 
 /** Copies a stream line by line with a prefix, so iterations can be told apart in a long log. */
@@ -78,9 +72,9 @@ async function main(): Promise<number> {
 
   let interrupted: NodeJS.Signals | undefined;
   let child: ChildProcess | undefined;
-  let hogProcess: ChildProcess | undefined;
+  let hogProcess: Hog | undefined;
   const stopHog = () => {
-    if (hogProcess && hogProcess.exitCode === null && hogProcess.signalCode === null) hogProcess.kill('SIGTERM');
+    hogProcess?.stop();
   };
   process.on('exit', stopHog);
   const onSignal = (signal: NodeJS.Signals) => {
@@ -111,7 +105,7 @@ async function main(): Promise<number> {
     const out = join(tmpdir(), `vitess-chaos-soak-${process.pid}-${i}.json`);
     const before = listRunDirs();
     const started = Date.now();
-    hogProcess = hog ? startHog(hogSeconds) : undefined;
+    hogProcess = hog ? startHog(hogSeconds, say) : undefined;
     child = spawn(process.execPath, [jestBin, '--selectProjects', 'chaos', '--runInBand', '--json', '--outputFile', out, ...files], {
       cwd: REPO_ROOT,
       env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true' },
@@ -130,7 +124,7 @@ async function main(): Promise<number> {
     child.stdout?.destroy();
     child.stderr?.destroy();
     // The hog must have lasted the whole iteration for it to count as run under load.
-    const hogHeld = hogProcess ? hogProcess.pid !== undefined && hogProcess.exitCode === null && hogProcess.signalCode === null && !interrupted : undefined;
+    const hogHeld = hogProcess ? hogProcess.running() && !interrupted : undefined;
     stopHog();
     if (hogHeld === false && !interrupted) say(`the CPU hog stopped before iteration ${i} ended (SOAK_HOG_SECONDS=${hogSeconds})`);
     const seconds = (Date.now() - started) / 1000;

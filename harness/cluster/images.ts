@@ -35,6 +35,8 @@ const BUILD_LOGS = join(REPORTS_DIR, 'builds');
 const TABLET_BINARIES = ['mysqlctl', 'mysqlctld', 'vttablet', 'vtctldclient'];
 const CONTROL_BINARIES = ['vtctld', 'vtgate', 'vtorc', 'vtctldclient'];
 const ALL_BINARIES = [...new Set([...TABLET_BINARIES, ...CONTROL_BINARIES])];
+/** What Vitess's examples/local runs beyond the tablet image's binaries. */
+const EXAMPLES_BINARIES = ['vtctld', 'vtgate', 'vtorc'];
 
 export function imageTags(vitess: VitessVersion, database: Database): ImageSet & { db: string } {
   return {
@@ -47,6 +49,16 @@ export function imageTags(vitess: VitessVersion, database: Database): ImageSet &
 
 export function binaryDir(vitess: VitessVersion): string {
   return join(CACHE_DIR, 'vitess', vitess.module, 'bin');
+}
+
+/** The source of vitess.io/vitess at this version, where build-vitess.sh's `go mod download` puts it. */
+export function vitessModuleDir(vitess: VitessVersion): string {
+  return join(CACHE_DIR, 'go-mod', 'vitess.io', `vitess@${vitess.module}`);
+}
+
+/** Vitess's own examples/local on the tablet image: only for the bring-up comparison in the bench. */
+export function examplesLocalTag(vitess: VitessVersion, database: Database): string {
+  return `${IMAGE_REPO_PREFIX}examples-local:${vitess.release}-${database.id}`;
 }
 
 async function hashFiles(hash: ReturnType<typeof createHash>, paths: string[]): Promise<void> {
@@ -239,6 +251,72 @@ export async function ensureImages(options: ImageOptions): Promise<ImageSet> {
     ),
   ]);
   return { etcd: tags.etcd, tablet: tags.tablet, control: tags.control };
+}
+
+/** The module's source (for its examples), downloaded again when the Go module cache was emptied. */
+async function ensureModuleSource(steps: Steps, vitess: VitessVersion): Promise<string> {
+  const dir = vitessModuleDir(vitess);
+  if (existsSync(join(dir, 'examples', 'local', '101_initial_cluster.sh'))) return dir;
+  const log = logPathFor(`vitess-source-${vitess.module}`);
+  const cwd = await fs.mkdtemp(join(tmpdir(), 'vitess-chaos-mod-'));
+  try {
+    await steps.step(`vitess.io/vitess@${vitess.module} source (go mod download)`, log, () =>
+      runLogged(
+        `downloading vitess.io/vitess@${vitess.module} from the Go module proxy (needs Go)`,
+        'env',
+        [`GOMODCACHE=${join(CACHE_DIR, 'go-mod')}`, 'GOTOOLCHAIN=local', 'GOFLAGS=-mod=mod', 'go', 'mod', 'download', `vitess.io/vitess@${vitess.module}`],
+        log,
+        cwd,
+      ),
+    );
+  } finally {
+    await fs.rm(cwd, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** A copy with ordinary modes: the Go module cache holds every file read-only, scripts included. */
+async function copyTree(from: string, to: string): Promise<void> {
+  await fs.mkdir(to, { recursive: true });
+  for (const e of await fs.readdir(from, { withFileTypes: true })) {
+    const [src, dst] = [join(from, e.name), join(to, e.name)];
+    if (e.isDirectory()) await copyTree(src, dst);
+    else if (e.isFile()) {
+      await fs.copyFile(src, dst);
+      await fs.chmod(dst, e.name.endsWith('.sh') ? 0o755 : 0o644);
+    }
+  }
+}
+
+/**
+ * The image that runs Vitess's own examples/local (its 101 script) in one container: the tablet
+ * image (same MySQL, same binaries) plus curl, etcd and etcdctl, vtctld, vtgate, vtorc and the
+ * module's examples directory. Built only when missing or changed, like the others.
+ */
+export async function ensureExamplesLocalImage(options: ImageOptions): Promise<string> {
+  const { vitess, database } = options;
+  const steps = new Steps(options.progress ?? ((line) => process.stderr.write(`${line}\n`)));
+  await ensureImages(options);
+  const tabletTag = imageTags(vitess, database).tablet;
+  const tablet = await imageInfo(tabletTag);
+  if (!tablet) throw new ImageBuildError(`${tabletTag} is missing after the image build`);
+  const source = await ensureModuleSource(steps, vitess);
+  const bins = binaryDir(vitess);
+  const binaryStamp = `${vitess.module}:${await recipeHash([join(DOCKER_DIR, 'build-vitess.sh')])}`;
+  const tag = examplesLocalTag(vitess, database);
+  await dockerBuild(
+    steps,
+    tag,
+    'examples-local.Dockerfile',
+    await recipeHash([join(RECIPES, 'examples-local.Dockerfile'), join(RECIPES, 'examples-local')], tablet.id, binaryStamp),
+    { TABLET_IMAGE: tablet.id },
+    async (dir) => {
+      await copyInto(dir, 'bin', EXAMPLES_BINARIES.map((b) => join(bins, b)));
+      await fs.cp(join(RECIPES, 'examples-local'), join(dir, 'examples-local'), { recursive: true });
+      await copyTree(join(source, 'examples'), join(dir, 'examples'));
+    },
+  );
+  return tag;
 }
 
 export interface ImageSummary {
