@@ -48,6 +48,11 @@ describe('recovery is a level held on average, not every sample above the bar', 
     expect(recoveredOnAverage(series(0, 8000, () => 70), 0, 80, 2000)).toBeUndefined();
   });
 
+  test('samples off the window grid still recover (recorded timelines jitter by milliseconds)', () => {
+    const jittered: [number, number][] = Array.from({ length: 40 }, (_, i) => [i * 250 + (i % 3) * 7 + 3, i < 4 ? 0 : 95]);
+    expect(recoveredOnAverage(jittered, 0, 80, 2000)).toBe(jittered[4][0]);
+  });
+
   test('a window not yet covered is not a recovery', () => {
     expect(recoveredOnAverage(series(0, 1500, () => 100), 0, 80, 2000)).toBeUndefined();
   });

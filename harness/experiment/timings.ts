@@ -55,8 +55,9 @@ export function recoveredOnAverage(series: [number, number][], from: number, thr
     const start = after[i][0];
     // Recovery starts at a sample at the bar, not inside the dip before it.
     if (after[i][1] < threshold) continue;
+    // Not yet covered: the series does not reach the window's end (samples are not aligned to it).
+    if (after.at(-1)![0] < start + forMs) return undefined;
     const window = after.filter(([t]) => t >= start && t <= start + forMs);
-    if (window.at(-1)![0] - start < forMs) return undefined;
     if (window.reduce((a, [, v]) => a + v, 0) / window.length >= threshold) return start;
   }
   return undefined;
