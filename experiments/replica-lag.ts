@@ -11,7 +11,7 @@ import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atMost, equals } from '../harness/experiment/assertions';
 import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
-import type { Experiment, ExperimentContext, IncidentStep } from '../harness/experiment/experiment';
+import type { Experiment, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
 import type { Timeline } from '../harness/observe/timeline';
 import type { Fault, FaultContext } from '../harness/faults/fault';
@@ -196,10 +196,6 @@ function staleReads(): ThresholdDetector {
 const tenths = (v: number) => Math.round(v * 10) / 10;
 
 /** Highest lag of any replica of a shard, per sample time. */
-function shardLag(ctx: ExperimentContext, shard: string): [number, number][] {
-  return shardLagOf(ctx.timeline, shard);
-}
-
 function shardLagOf(timeline: Timeline, shard: string): [number, number][] {
   const sets = timeline.labelSets('replication', 'lag_seconds').filter((l) => l.shard === `${KEYSPACE}/${shard}`);
   const byT = new Map<number, number>();
@@ -281,21 +277,21 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
         timeoutMs: T.lagBackSeconds * 1000,
         intervalMs: 500,
         check: async () => {
-          const s = shardLag(ctx, SHARD).filter(([t]) => t >= from);
+          const s = shardLagOf(ctx.timeline, SHARD).filter(([t]) => t >= from);
           const last = s.at(-1);
           return { ready: last !== undefined && last[1] < 1, status: `lag ${last?.[1].toFixed(1) ?? '?'} s` };
         },
       })
         .then(() => {
           // When the lag was first seen back under 1 s, not when this wait looked (it may start late, after recovery's own wait).
-          lagBackAt = shardLag(ctx, SHARD).find(([t, v]) => t >= from && v < 1)?.[0];
+          lagBackAt = shardLagOf(ctx.timeline, SHARD).find(([t, v]) => t >= from && v < 1)?.[0];
         })
         .catch(() => undefined);
     },
     measure: (ctx, r) => {
       const injectAt = r.timings.injectAt ?? 0;
-      const lag = shardLag(ctx, SHARD).filter(([t]) => t >= injectAt);
-      const other = shardLag(ctx, OTHER_SHARD).filter(([t]) => t >= injectAt);
+      const lag = shardLagOf(ctx.timeline, SHARD).filter(([t]) => t >= injectAt);
+      const other = shardLagOf(ctx.timeline, OTHER_SHARD).filter(([t]) => t >= injectAt);
       // From the raw per-replica samples (the per-shard series above is bucketed to 500 ms).
       const crossed = ctx.timeline
         .labelSets('replication', 'lag_seconds')

@@ -382,11 +382,11 @@ export class DockerCluster implements Cluster {
     }
   }
 
-  /** One node's log so far, kept under the run's logs folder with a suffix (e.g. a failed start). */
-  private async keepLog(node: DockerNode, suffix: string): Promise<string> {
+  /** One node's log so far, kept under the run's logs folder as `<alias>[.<suffix>].log` (a suffix: e.g. a failed start). */
+  private async keepLog(node: DockerNode, suffix?: string): Promise<string> {
     const dir = join(runDir(this.runId), 'logs');
     await fs.mkdir(dir, { recursive: true });
-    const file = join(dir, `${node.name.replace(`vc-${this.runId}-`, '')}.${suffix}.log`);
+    const file = join(dir, `${node.name.replace(`vc-${this.runId}-`, '')}${suffix ? `.${suffix}` : ''}.log`);
     await fs.writeFile(file, await node.logs().catch((e: Error) => `(no logs: ${e.message})`));
     return file;
   }
@@ -528,7 +528,7 @@ export class DockerCluster implements Cluster {
     await Promise.all(
       this.nodes.map(async (n) => {
         const alias = n.name.replace(`vc-${this.runId}-`, '');
-        await fs.writeFile(join(dir, `${alias}.log`), await n.logs().catch((e: Error) => `(no logs: ${e.message})`));
+        await this.keepLog(n);
         const tablet = this.tablets.find((t) => t.node === n);
         if (tablet && (await n.running())) {
           // mysqld's own log and mysqlctld's stay inside the tablet container.
