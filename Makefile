@@ -43,7 +43,7 @@ bench-engine: deps docker
 	npx ts-node --transpile-only bench/engine.bench.ts
 
 # The chaos suite SOAK_RUNS times in a row (default 3), SOAK_HOG=1 with a busy loop on one core
-# beside it, SOAK_FILES="experiments/a.chaos.ts ..." for some files: reports/soak.json and soak.md.
+# beside it, SOAK_FILES="experiments/a.chaos.ts ..." for some files: reports/soak.{json,md} (soak-hog.* with the hog).
 soak: deps docker
 	npx ts-node --transpile-only bench/soak.ts
 

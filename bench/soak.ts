@@ -1,6 +1,7 @@
 // Soak: the whole chaos suite N times in a row, to see whether it is stable (every test green
 // every time) and how much its timings wander. Writes reports/soak.json and reports/soak.md
-// (after every iteration, since a soak takes hours). Run with `make soak`.
+// (soak-hog.* with the hog, so the two soaks sit side by side), after every iteration since a
+// soak takes hours. Run with `make soak`.
 //   SOAK_RUNS=3          iterations
 //   SOAK_HOG=1           a busy loop on one core beside the suite (niced, bounded in time)
 //   SOAK_HOG_SECONDS     the hog's bound per iteration (default 3 h)
@@ -88,14 +89,17 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const stem = hog ? 'soak-hog' : 'soak';
+  const jsonFile = join(REPORTS_DIR, `${stem}.json`);
+  const mdFile = join(REPORTS_DIR, `${stem}.md`);
   const jestBin = require.resolve('jest/bin/jest', { paths: [REPO_ROOT] });
   const iterations: IterationInput[] = [];
   const write = async () => {
     const summary = summarize(meta, iterations, REPO_ROOT);
     mkdirSync(REPORTS_DIR, { recursive: true });
-    writeFileSync(join(REPORTS_DIR, 'soak.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
     const md = soakMarkdown(summary);
-    writeFileSync(join(REPORTS_DIR, 'soak.md'), md);
+    writeFileSync(mdFile, md);
     return { summary, md };
   };
 
@@ -140,7 +144,7 @@ async function main(): Promise<number> {
 
   const { summary, md } = await write();
   process.stdout.write(`\n${md}`);
-  say(`wrote ${join(REPORTS_DIR, 'soak.json')} and ${join(REPORTS_DIR, 'soak.md')}`);
+  say(`wrote ${jsonFile} and ${mdFile}`);
   if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
   return soakExitCode(summary);
 }
