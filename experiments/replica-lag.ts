@@ -7,10 +7,10 @@ import { withShardedTable } from '../harness/cluster/default-topology';
 import { replicasCaughtUp } from '../harness/cluster/replication';
 import { nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
 import { usePool } from '../harness/cluster/pool';
-import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
-import { atMost, equals } from '../harness/experiment/assertions';
-import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
+import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
+import { Figure, notMeasured, showFigure } from '../harness/experiment/figure';
+import { coverageGap, firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import type { Experiment, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
 import type { Timeline } from '../harness/observe/timeline';
@@ -60,9 +60,9 @@ export const THRESHOLDS = {
   /** Lag alarm threshold (seconds): the incident's customers saw data minutes to hours old. */
   lagSeconds: 5,
   /**
-   * The lag alarm within 5 s of the first sign that lag crossed the threshold (a tablet's lag
-   * over it, or the staleness probe's oldest unseen write older than it), and any alarm within
-   * 60 s of the fault (incident: 22 min).
+   * The lag alarm (vttablet's lag figure) within 5 s of the staleness probe, an independent
+   * reader, seeing a write older than the threshold; any alarm within 60 s of the fault
+   * (incident: 22 min).
    */
   alarmAfterCrossingSeconds: 5,
   detectSeconds: 60,
@@ -196,52 +196,132 @@ function staleReads(): ThresholdDetector {
 const tenths = (v: number) => Math.round(v * 10) / 10;
 
 /** Highest lag of any replica of a shard, per sample time. */
-function shardLagOf(timeline: Timeline, shard: string): [number, number][] {
+function shardLagOf(timeline: TimelineView, shard: string): [number, number][] {
   const sets = timeline.labelSets('replication', 'lag_seconds').filter((l) => l.shard === `${KEYSPACE}/${shard}`);
   const byT = new Map<number, number>();
   for (const l of sets) for (const [t, v] of timeline.series('replication', 'lag_seconds', l)) byT.set(Math.round(t / 500), Math.max(byT.get(Math.round(t / 500)) ?? 0, v));
   return [...byT].map(([k, v]) => [k * 500, v] as [number, number]).sort((a, b) => a[0] - b[0]);
 }
 
+/** What measuring reads from a timeline (a live one, or a recorded run in a unit test). */
+export type TimelineView = Pick<Timeline, 'series' | 'labelSets' | 'firstEvent'>;
+
+/**
+ * Lag samples further apart than this (probe period 1 s) leave a hole a spike can hide in:
+ * the shard's maximum lag is then not measured.
+ */
+export const LAG_COVERAGE_GAP_MS = 5000;
+
 export type LagMeasures = {
-  maxLagSeconds: number;
-  otherShardMaxLagSeconds: number;
+  maxLagSeconds: Figure;
+  otherShardMaxLagSeconds: Figure;
   /** When a tablet first reported lag over the threshold, and when the staleness probe first saw it. */
-  lagCrossedAtSeconds: number | null;
-  stalenessCrossedAtSeconds: number | null;
-  /** From the earlier of the two to the lag alarm. */
-  alarmAfterCrossingSeconds: number | null;
-  lagBackSeconds: number | null;
+  lagCrossedAtSeconds: Figure;
+  stalenessCrossedAtSeconds: Figure;
+  /**
+   * The lag alarm against an independent sign of lag: the staleness probe (a write, then reads
+   * at @replica until it shows) first seeing a write older than the threshold. The alarm reads
+   * vttablet's lag; agreement between the two, not the alarm against its own series.
+   */
+  alarmVsStalenessSeconds: Figure;
+  lagBackSeconds: Figure;
   /** Age of the oldest write a replica reader could not see yet, at worst (staleness probe). */
-  maxStalenessSeconds: number;
-  otherShardMaxStalenessSeconds: number;
+  maxStalenessSeconds: Figure;
+  otherShardMaxStalenessSeconds: Figure;
   staleReads: number;
   failedWrites: number;
   rowsDeleted: number;
-  /** From the fault to the last row deleted; null when the deletion did not finish. */
-  deletionSeconds: number | null;
-  deletedPerSecond: number;
+  failedDeleteBatches: number;
+  /** From the fault to the last row deleted: not measured when the deletion did not finish. */
+  deletionSeconds: Figure;
+  deletedPerSecond: Figure;
   throttlerChecks: number;
   throttlerRefusals: number;
-  /** Throttled run: its deletion rate against the unthrottled run's (how many times slower). */
-  slowdownVsUnthrottled: number | null;
+  /** Checks that got no answer (an error is not a refusal). */
+  throttlerErrors: number;
 };
+
+/** The deleter's own counters at measuring time, as plain data. */
+export interface DeleterFacts {
+  rowsDeleted: number;
+  failedBatches: number;
+  finishedAt?: number;
+  throttlerChecks: number;
+  refusals: number;
+  throttlerErrors: number;
+}
+
+/**
+ * The run's figures from its timeline (pure: a recorded run is a fixture). `end`: the instant
+ * measuring covers up to; `lagBackAt`: when the shard's lag was first back under 1 s.
+ */
+export function measureReplicaLag(
+  tl: TimelineView,
+  i: { injectAt: number; end: number; lagSeconds: number; deleter?: DeleterFacts; staleReads: number; failedWrites: number },
+): LagMeasures {
+  const { injectAt, end } = i;
+  const lag = shardLagOf(tl, SHARD).filter(([t]) => t >= injectAt);
+  const other = shardLagOf(tl, OTHER_SHARD).filter(([t]) => t >= injectAt);
+  const maxLag = (series: [number, number][], shard: string): Figure => {
+    if (!series.length) return notMeasured(`no lag sample from ${KEYSPACE}/${shard}'s replicas after the fault`);
+    const gap = coverageGap(series.map(([t]) => t), injectAt, end);
+    if (gap > LAG_COVERAGE_GAP_MS) return notMeasured(`${KEYSPACE}/${shard}'s lag went unread for ${seconds(gap)} s (replicas unreachable or without a lag figure)`);
+    return tenths(Math.max(...series.map(([, v]) => v)));
+  };
+  // From the raw per-replica samples (the per-shard series above is bucketed to 500 ms).
+  const crossed = tl
+    .labelSets('replication', 'lag_seconds')
+    .filter((l) => l.shard === `${KEYSPACE}/${SHARD}`)
+    .flatMap((l) => tl.series('replication', 'lag_seconds', l).filter(([t, v]) => t >= injectAt && v > i.lagSeconds).map(([t]) => t))
+    .sort((a, b) => a - b)[0];
+  const staleness = (shard: string) => tl.series('staleness', 'stale_ms', { shard }).filter(([t]) => t >= injectAt);
+  const staleCrossed = staleness(SHARD).find(([, v]) => v > i.lagSeconds * 1000)?.[0];
+  const alarm = tl.firstEvent('alarm', 'replication-lag', injectAt)?.t;
+  const remediationAt = tl.firstEvent('remediation', undefined, injectAt)?.t;
+  const lagBackAt = remediationAt === undefined ? undefined : lag.find(([t, v]) => t >= remediationAt && v < 1)?.[0];
+  const d = i.deleter;
+  const deletionEnd = d?.finishedAt;
+  const maxStale = (shard: string): Figure => {
+    const s = staleness(shard);
+    return s.length ? tenths(Math.max(...s.map(([, v]) => v)) / 1000) : notMeasured(`the staleness probe recorded nothing for ${KEYSPACE}/${shard}`);
+  };
+  return {
+    maxLagSeconds: maxLag(lag, SHARD),
+    otherShardMaxLagSeconds: maxLag(other, OTHER_SHARD),
+    lagCrossedAtSeconds: crossed === undefined ? notMeasured(`no replica reported lag over ${i.lagSeconds} s`) : seconds(crossed - injectAt),
+    stalenessCrossedAtSeconds: staleCrossed === undefined ? notMeasured(`no write stayed unseen at @replica for ${i.lagSeconds} s`) : seconds(staleCrossed - injectAt),
+    alarmVsStalenessSeconds:
+      alarm === undefined ? notMeasured('no lag alarm') : staleCrossed === undefined ? notMeasured('the staleness probe never saw the threshold crossed') : seconds(Math.abs(alarm - staleCrossed)),
+    lagBackSeconds: remediationAt === undefined ? notMeasured('no remediation') : lagBackAt === undefined ? notMeasured('lag never seen back under 1 s') : seconds(lagBackAt - remediationAt),
+    maxStalenessSeconds: maxStale(SHARD),
+    otherShardMaxStalenessSeconds: maxStale(OTHER_SHARD),
+    staleReads: i.staleReads,
+    failedWrites: i.failedWrites,
+    rowsDeleted: d?.rowsDeleted ?? 0,
+    failedDeleteBatches: d?.failedBatches ?? 0,
+    deletionSeconds: !d ? notMeasured('no deleter ran') : deletionEnd === undefined ? notMeasured(`the deletion did not finish (${d.rowsDeleted} rows deleted)`) : seconds(deletionEnd - injectAt),
+    deletedPerSecond: !d ? notMeasured('no deleter ran') : (() => {
+      const until = deletionEnd ?? remediationAt ?? end;
+      return until > injectAt ? Math.round(d.rowsDeleted / ((until - injectAt) / 1000)) : notMeasured('no time elapsed');
+    })(),
+    throttlerChecks: d?.throttlerChecks ?? 0,
+    throttlerRefusals: d?.refusals ?? 0,
+    throttlerErrors: d?.throttlerErrors ?? 0,
+  };
+}
 
 export interface ReplicaLagOptions {
   throttled: boolean;
   broken?: boolean;
   thresholds?: Partial<typeof THRESHOLDS>;
   size?: Partial<FaultSize>;
-  /** The unthrottled run's measures, for the throttled run to say how much slower its deletion was. */
-  unthrottled?: LagMeasures;
 }
 
-export function replicaLag(o: ReplicaLagOptions): Experiment {
+export function replicaLag(o: ReplicaLagOptions): Experiment<LagMeasures> {
   const T = { ...THRESHOLDS, ...o.thresholds };
   const size = { ...FAULT, ...o.size };
   const ids = archiveIds(size.archiveRows);
   const fault = new ReplicaOverloadFault({ throttled: o.throttled, broken: o.broken, size, maxId: Number(ids[ids.length - 1]) });
-  let lagBackAt: number | undefined;
   return {
     name: `replica-lag${o.throttled ? '-throttled' : ''}${o.broken ? '-broken-fault' : ''}`,
     title: o.throttled ? 'Deletion worker respecting the tablet throttler beside an ETL reader: lag stays low' : 'Deletion worker and ETL reader saturate one shard\'s replicas: lag, stale reads, remediation',
@@ -270,102 +350,74 @@ export function replicaLag(o: ReplicaLagOptions): Experiment {
     remediate: o.throttled
       ? { afterMs: 0, action: (ctx) => fault.finishDeletion(ctx, T.throttledDeletionSeconds * 1000) }
       : { onAlarm: 'replication-lag', action: (ctx) => fault.remediate(ctx) },
-    afterRecovery: async (ctx) => {
-      const from = ctx.timeline.firstEvent('remediation')?.t ?? 0;
-      await waitFor({
-        what: `lag of ${KEYSPACE}/${SHARD} back under 1 s`,
-        timeoutMs: T.lagBackSeconds * 1000,
-        intervalMs: 500,
-        check: async () => {
-          const s = shardLagOf(ctx.timeline, SHARD).filter(([t]) => t >= from);
-          const last = s.at(-1);
-          return { ready: last !== undefined && last[1] < 1, status: `lag ${last?.[1].toFixed(1) ?? '?'} s` };
-        },
-      })
-        .then(() => {
-          // When the lag was first seen back under 1 s, not when this wait looked (it may start late, after recovery's own wait).
-          lagBackAt = shardLagOf(ctx.timeline, SHARD).find(([t, v]) => t >= from && v < 1)?.[0];
-        })
-        .catch(() => undefined);
-    },
     measure: (ctx, r) => {
-      const injectAt = r.timings.injectAt ?? 0;
-      const lag = shardLagOf(ctx.timeline, SHARD).filter(([t]) => t >= injectAt);
-      const other = shardLagOf(ctx.timeline, OTHER_SHARD).filter(([t]) => t >= injectAt);
-      // From the raw per-replica samples (the per-shard series above is bucketed to 500 ms).
-      const crossed = ctx.timeline
-        .labelSets('replication', 'lag_seconds')
-        .filter((l) => l.shard === `${KEYSPACE}/${SHARD}`)
-        .flatMap((l) => ctx.timeline.series('replication', 'lag_seconds', l).filter(([t, v]) => t >= injectAt && v > T.lagSeconds).map(([t]) => t))
-        .sort((a, b) => a - b)[0];
-      const staleCrossed = ctx.timeline.series('staleness', 'stale_ms', { shard: SHARD }).find(([t, v]) => t >= injectAt && v > T.lagSeconds * 1000)?.[0];
-      const firstSign = Math.min(crossed ?? Infinity, staleCrossed ?? Infinity);
-      const alarm = ctx.timeline.firstEvent('alarm', 'replication-lag', injectAt)?.t;
-      const remediationAt = ctx.timeline.firstEvent('remediation', undefined, injectAt)?.t;
       const d = fault.deleter;
-      const elapsed = ((d?.finishedAt ?? remediationAt ?? ctx.timeline.now()) - injectAt) / 1000;
-      const rate = elapsed > 0 ? Math.round((d?.rowsDeleted ?? 0) / elapsed) : 0;
-      const staleness = (shard: string) => Math.max(0, ...ctx.timeline.series('staleness', 'stale_ms', { shard }).filter(([t]) => t >= injectAt).map(([, v]) => v)) / 1000;
-      return {
-        maxLagSeconds: tenths(Math.max(0, ...lag.map(([, v]) => v))),
-        otherShardMaxLagSeconds: tenths(Math.max(0, ...other.map(([, v]) => v))),
-        lagCrossedAtSeconds: crossed === undefined ? null : seconds(crossed - injectAt),
-        stalenessCrossedAtSeconds: staleCrossed === undefined ? null : seconds(staleCrossed - injectAt),
-        alarmAfterCrossingSeconds: firstSign === Infinity || alarm === undefined ? null : seconds(alarm - firstSign),
-        lagBackSeconds: lagBackAt === undefined || remediationAt === undefined ? null : seconds(lagBackAt - remediationAt),
-        maxStalenessSeconds: tenths(staleness(SHARD)),
-        otherShardMaxStalenessSeconds: tenths(staleness(OTHER_SHARD)),
+      return measureReplicaLag(ctx.timeline, {
+        injectAt: r.timings.injectAt ?? 0,
+        end: ctx.timeline.now(),
+        lagSeconds: T.lagSeconds,
+        deleter: d && { rowsDeleted: d.rowsDeleted, failedBatches: d.failedBatches, finishedAt: d.finishedAt, throttlerChecks: d.throttlerChecks, refusals: d.refusals, throttlerErrors: d.throttlerErrors },
         staleReads: ctx.load.totals.staleReads,
         failedWrites: ctx.load.failureDetails.filter((f) => f.op !== 'read_conversation' && f.op !== 'list_inbox').length,
-        rowsDeleted: d?.rowsDeleted ?? 0,
-        deletionSeconds: d?.finishedAt === undefined ? null : seconds(d.finishedAt - injectAt),
-        deletedPerSecond: rate,
-        throttlerChecks: d?.throttlerChecks ?? 0,
-        throttlerRefusals: d?.refusals ?? 0,
-        slowdownVsUnthrottled: o.unthrottled && rate > 0 ? tenths(o.unthrottled.deletedPerSecond / rate) : null,
-      } satisfies LagMeasures;
+      });
     },
-    checks: (r) => {
-      const m = r.measured as LagMeasures | undefined;
-      if (!m) return [atMost('replica lag measures', null, 0)];
-      const common = [
-        equals('failed writes', m.failedWrites, 0, 'writes'),
-        atMost("untouched shard's replica lag", m.otherShardMaxLagSeconds, T.otherShardLagSeconds),
-      ];
-      if (o.throttled) {
-        return [
-          ...common,
-          atMost('replica lag with the throttled deleter, whole run', m.maxLagSeconds, T.lagSeconds),
-          atMost('throttled deletion finished', m.deletionSeconds, T.throttledDeletionSeconds),
-        ];
-      }
-      return [
-        ...common,
-        atMost('first alarm after the fault', firstAlarm(r.timings.detectionSeconds), T.detectSeconds),
-        atMost('lag alarm after lag crossed the threshold', m.alarmAfterCrossingSeconds, T.alarmAfterCrossingSeconds),
-        atMost('lag back under 1 s after the remediation', m.lagBackSeconds, T.lagBackSeconds),
-      ];
-    },
+    checks: (r) => replicaLagChecks(r.measured, r.timings.detectionSeconds, { throttled: o.throttled, broken: o.broken, T, archiveRows: size.archiveRows }),
     compare: (r) => {
-      const m = r.measured as LagMeasures | undefined;
-      const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
+      const m = r.measured;
+      const f = (v: Figure | undefined) => (v === undefined ? '?' : showFigure(v, 's'));
       const rows = [
-        { what: 'lag reached', incident: '2.2 hours', measured: `${m?.maxLagSeconds ?? '?'} s (untouched shard ${m?.otherShardMaxLagSeconds ?? '?'} s)` },
-        { what: 'oldest write a replica reader could not see', incident: 'over two hours old', measured: s(m?.maxStalenessSeconds) },
+        { what: 'lag reached', incident: '2.2 hours', measured: `${f(m?.maxLagSeconds)} (untouched shard ${f(m?.otherShardMaxLagSeconds)})` },
+        { what: 'oldest write a replica reader could not see', incident: 'over two hours old', measured: f(m?.maxStalenessSeconds) },
         { what: 'stale reads', incident: 'conversations missing, messages seemingly unsent', measured: `${m?.staleReads ?? '?'} reads of acknowledged conversations not found` },
         { what: 'writes', incident: 'never failed', measured: `${m?.failedWrites ?? '?'} failed` },
       ];
       if (o.throttled) {
         return [
           ...rows,
-          { what: 'deletion', incident: 'unthrottled until the fix: rate limited, backs off when the database is loaded', measured: `${m?.rowsDeleted ?? '?'} rows in ${s(m?.deletionSeconds)} (${m?.deletedPerSecond ?? '?'} rows/s${m?.slowdownVsUnthrottled ? `, ${m.slowdownVsUnthrottled}× slower than unthrottled` : ''}), ${m?.throttlerRefusals ?? '?'} refusals` },
+          { what: 'deletion', incident: 'unthrottled until the fix: rate limited, backs off when the database is loaded', measured: `${m?.rowsDeleted ?? '?'} rows in ${f(m?.deletionSeconds)} (${m ? showFigure(m.deletedPerSecond, 'rows/s') : '?'}), ${m?.throttlerRefusals ?? '?'} refusals` },
         ];
       }
+      const first = firstAlarm(r.timings.detectionSeconds);
       return [
         ...rows,
-        { what: 'fault → alarm', incident: '22 min (a worker backlog alarm)', measured: s(firstAlarm(r.timings.detectionSeconds)) },
-        { what: 'remediation → lag cleared', incident: '~3 h 44 min (ETL off 18:25, workers off 21:33, clear 22:09)', measured: s(m?.lagBackSeconds) },
+        { what: 'fault → alarm', incident: '22 min (a worker backlog alarm)', measured: first === null ? 'never' : `${first} s` },
+        { what: 'remediation → lag cleared', incident: '~3 h 44 min (ETL off 18:25, workers off 21:33, clear 22:09)', measured: f(m?.lagBackSeconds) },
       ];
     },
   };
+}
+
+/** The experiment's thresholds as checks (pure). A broken fault runs the unthrottled checks, which must fail. */
+export function replicaLagChecks(
+  m: LagMeasures | undefined,
+  detectionSeconds: Record<string, number | null>,
+  o: { throttled: boolean; broken?: boolean; T: typeof THRESHOLDS; archiveRows: number },
+): Check[] {
+  const { T } = o;
+  if (!m) return [atMost('replica lag measures', notMeasured('measure did not run'), 0)];
+  const common = [
+    equals('failed writes', m.failedWrites, 0, 'writes'),
+    atMost("untouched shard's replica lag", m.otherShardMaxLagSeconds, T.otherShardLagSeconds),
+  ];
+  // The fault is the deleter and the ETL: deletes that failed mean it was not the load it claims.
+  const deleter = o.broken ? [] : [equals('failed DELETE batches', m.failedDeleteBatches, 0, 'batches')];
+  if (o.throttled) {
+    return [
+      ...common,
+      ...deleter,
+      atMost('replica lag with the throttled deleter, whole run', m.maxLagSeconds, T.lagSeconds),
+      atMost('throttled deletion finished', m.deletionSeconds, T.throttledDeletionSeconds),
+      equals('rows the throttled deleter deleted', m.rowsDeleted, o.archiveRows, 'rows'),
+      // The throttler answered (an error is no answer) and said no at least once: it was in play.
+      atLeast('throttler refusals', m.throttlerRefusals, 1, 'refusals'),
+    ];
+  }
+  return [
+    ...common,
+    ...deleter,
+    atLeast('replica lag under the overload', m.maxLagSeconds, T.lagSeconds),
+    atMost('first alarm after the fault', firstAlarm(detectionSeconds), T.detectSeconds),
+    atMost('lag alarm against the staleness probe seeing the threshold crossed', m.alarmVsStalenessSeconds, T.alarmAfterCrossingSeconds),
+    atMost('lag back under 1 s after the remediation', m.lagBackSeconds, T.lagBackSeconds),
+  ];
 }

@@ -62,7 +62,7 @@ describe('checks', () => {
   test('not measured never passes, and says so', () => {
     const c = atMost('VTOrc noticed', null, 10);
     expect(c.pass).toBe(false);
-    expect(describeCheck(c)).toBe('VTOrc noticed: not measured, expected at most 10 s');
+    expect(describeCheck(c)).toBe('VTOrc noticed: not measured (no value was recorded), expected at most 10 s');
     expect(describeCheck(equals('usable', 3, 8, 'connections'))).toBe('usable: measured 3 connections, expected exactly 8 connections');
   });
 });

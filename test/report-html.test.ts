@@ -6,6 +6,9 @@ import type { JestCase } from '../harness/report/cases';
 import { renderHtmlReport, writeHtmlReport } from '../harness/report/html';
 import { readRun, RunReport } from '../harness/report/run-report';
 
+// Rendering charts (vega) takes seconds on a busy 2-core machine, past Jest's default 5 s.
+jest.setTimeout(60_000);
+
 const INT_SEQUENCE = join(__dirname, 'fixtures', 'run-int-sequence');
 const EMPTY_VSCHEMA = join(__dirname, 'fixtures', 'run-empty-vschema');
 

@@ -113,7 +113,8 @@ describe('after a run', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  });
+    // Renders the HTML report with its charts (vega): seconds on a busy 2-core machine, past Jest's default 5 s.
+  }, 60_000);
 
   test('exit codes: 0 passed, 1 a test failed, 2 nothing ran', () => {
     const c = (status: string) => ({ file: 'f', ancestorTitles: [], title: status, fullName: status, status, startAt: null, duration: null, failureMessages: [] });

@@ -20,7 +20,7 @@ describe('ThrottlerGate', () => {
     await Promise.resolve();
     expect(m.started()).toBe(1);
     m.pending[0].resolve(true);
-    expect(await answers).toEqual([true, true, true]);
+    expect(await answers).toEqual(['granted', 'granted', 'granted']);
     expect(gate.checks).toBe(1);
   });
 
@@ -35,17 +35,19 @@ describe('ThrottlerGate', () => {
     const late2 = gate.ask();
     expect(m.started()).toBe(1);
     m.pending[0].resolve(true);
-    expect(await early).toBe(true);
+    expect(await early).toBe('granted');
     await new Promise((r) => setImmediate(r));
     expect(m.started()).toBe(2);
     m.pending[1].resolve(false);
-    expect(await late).toBe(false);
-    expect(await late2).toBe(false);
+    expect(await late).toBe('refused');
+    expect(await late2).toBe('refused');
     expect(gate.checks).toBe(2);
   });
 
-  test('a failing check is a refusal', async () => {
+  test('a failing check is an error, not a refusal: it does not show the throttler answered', async () => {
     const gate = new ThrottlerGate(() => Promise.reject(new Error('vtctld unreachable')));
-    expect(await gate.ask()).toBe(false);
+    expect(await gate.ask()).toBe('error');
+    expect(gate.errors).toBe(1);
+    expect(gate.checks).toBe(1);
   });
 });

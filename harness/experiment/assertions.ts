@@ -1,6 +1,7 @@
 // Assertions on measured timings: each names its threshold and the measured value, so a
 // failure message says what was expected and what happened.
 import type { ExperimentResult } from './experiment';
+import { Figure, isMeasured, notMeasured } from './figure';
 
 export class ThresholdError extends Error {
   override name = 'ThresholdError';
@@ -38,24 +39,51 @@ export function assertNoWriteLost(result: ExperimentResult): void {
 /** One threshold and what was measured against it, as the report shows it. */
 export interface Check {
   what: string;
+  /** null: not measured, and `why` says why; such a check never passes. */
   measured: number | null;
   limit: number;
   unit: string;
-  comparison: 'at-most' | 'at-least' | 'equals';
+  comparison: 'at-most' | 'at-least' | 'equals' | 'within';
+  /** The lower bound of a `within` check. */
+  min?: number;
+  /** Always set by the constructors below; absent only in reports written before it existed. */
+  status?: 'pass' | 'fail' | 'not-measured';
   pass: boolean;
+  /** Why the figure was not measured. */
+  why?: string;
 }
 
-function check(what: string, measured: number | null | undefined, comparison: Check['comparison'], limit: number, unit: string): Check {
-  const m = measured === undefined || Number.isNaN(measured) ? null : measured;
-  const pass = m !== null && (comparison === 'at-most' ? m <= limit : comparison === 'at-least' ? m >= limit : m === limit);
-  return { what, measured: m, limit, unit, comparison, pass };
+type Measured = Figure | null | undefined;
+
+function check(what: string, measured: Measured, comparison: Check['comparison'], limit: number, unit: string, min?: number): Check {
+  const base = { what, limit, unit, comparison, ...(min !== undefined ? { min } : {}) };
+  if (!isMeasured(measured)) {
+    const why = measured && typeof measured === 'object' ? measured.notMeasured : 'no value was recorded';
+    return { ...base, measured: null, status: 'not-measured', pass: false, why };
+  }
+  const m = measured;
+  const pass = comparison === 'at-most' ? m <= limit : comparison === 'at-least' ? m >= limit : comparison === 'within' ? m >= (min ?? -Infinity) && m <= limit : m === limit;
+  return { ...base, measured: m, status: pass ? 'pass' : 'fail', pass };
 }
 
-export const atMost = (what: string, measured: number | null | undefined, limit: number, unit = 's'): Check => check(what, measured, 'at-most', limit, unit);
-export const atLeast = (what: string, measured: number | null | undefined, limit: number, unit = 's'): Check => check(what, measured, 'at-least', limit, unit);
-export const equals = (what: string, measured: number | null | undefined, limit: number, unit = ''): Check => check(what, measured, 'equals', limit, unit);
+export const atMost = (what: string, measured: Measured, limit: number, unit = 's'): Check => check(what, measured, 'at-most', limit, unit);
+export const atLeast = (what: string, measured: Measured, limit: number, unit = 's'): Check => check(what, measured, 'at-least', limit, unit);
+export const equals = (what: string, measured: Measured, limit: number, unit = ''): Check => check(what, measured, 'equals', limit, unit);
+export const within = (what: string, measured: Measured, min: number, max: number, unit = 's'): Check => check(what, measured, 'within', max, unit, min);
+/** A yes/no condition as a check: 1 when it held. `why` says what to look at when it is unknown (undefined). */
+export const holds = (what: string, held: boolean | undefined, why = 'not observed'): Check => check(what, held === undefined ? notMeasured(why) : held ? 1 : 0, 'equals', 1, '');
 
 export function describeCheck(c: Check): string {
-  const words = { 'at-most': 'at most', 'at-least': 'at least', equals: 'exactly' }[c.comparison];
-  return `${c.what}: ${c.measured === null ? 'not measured' : `measured ${c.measured}${c.unit ? ` ${c.unit}` : ''}`}, expected ${words} ${c.limit}${c.unit ? ` ${c.unit}` : ''}`;
+  const words = { 'at-most': 'at most', 'at-least': 'at least', equals: 'exactly', within: `between ${c.min} and` }[c.comparison];
+  const unit = c.unit ? ` ${c.unit}` : '';
+  const measured = c.measured === null ? `not measured${c.why ? ` (${c.why})` : ''}` : `measured ${c.measured}${unit}`;
+  return `${c.what}: ${measured}, expected ${words} ${c.limit}${unit}`;
+}
+
+/** Jest's side of the one verdict: the run recorded a check by this name, and it passed. */
+export function assertCheck(result: ExperimentResult, what: string): Check {
+  const c = result.checks?.find((x) => x.what === what);
+  if (!c) throw new ThresholdError(`run ${result.runId} has no check "${what}" (checks: ${(result.checks ?? []).map((x) => x.what).join('; ') || 'none'})`);
+  if (!c.pass) throw new ThresholdError(describeCheck(c));
+  return c;
 }

@@ -51,12 +51,13 @@ export interface IncidentComparison {
   measured: string;
 }
 
-export interface Experiment {
+/** `M`: the experiment's own figures, as its `measure` returns them (typed, no casts). */
+export interface Experiment<M extends object = Record<string, unknown>> {
   name: string;
   title: string;
   incident?: { file: string; timeline: IncidentStep[] };
   /** The incident's figures (dormancy, alarm delay, outage...) beside the measured ones. */
-  compare?: (result: ExperimentResult) => IncidentComparison[];
+  compare?: (result: ExperimentResult<M>) => IncidentComparison[];
   topology?: () => Topology;
   app?: Partial<Omit<AppOptions, 'vtgate'>>;
   load?: Partial<Omit<LoadOptions, 'url' | 'timeline' | 'ledger'>>;
@@ -95,11 +96,11 @@ export interface Experiment {
   /** Other apps beside the main workload (other pool configurations), started with it. */
   sideApps?: (cluster: Cluster) => SideAppSpec[] | Promise<SideAppSpec[]>;
   /** Thresholds on the result, each recorded in result.checks; a failed one fails the run. */
-  checks?: (result: ExperimentResult) => Check[];
+  checks?: (result: ExperimentResult<M>) => Check[];
   /** Tables the ledger checks (default: the inbox's). */
   ledgerTables?: LedgerTable[];
   /** The experiment's own figures, computed after the run (before cleanup) into result.measured. */
-  measure?: (ctx: ExperimentContext, result: ExperimentResult) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  measure?: (ctx: ExperimentContext, result: ExperimentResult<M>) => Promise<M> | M;
 }
 
 export interface RunOptions {
@@ -114,7 +115,7 @@ export interface RunOptions {
 
 export type Phase = 'setup' | 'steady-state' | 'inject' | 'detect' | 'remediate' | 'recover' | 'verify';
 
-export interface ExperimentResult {
+export interface ExperimentResult<M extends object = Record<string, unknown>> {
   runId: string;
   experiment: string;
   title: string;
@@ -151,15 +152,15 @@ export interface ExperimentResult {
   events: TimelineEvent[];
   incidentComparison?: IncidentComparison[];
   /** What the experiment's own `measure` slot computed. */
-  measured?: Record<string, unknown>;
+  measured?: M;
   /** Every threshold the experiment set, with the measured value. */
   checks?: Check[];
   reportFile?: string;
   bringUpSeconds?: number;
 }
 
-export async function runExperiment(exp: Experiment, options: RunOptions = {}): Promise<ExperimentResult> {
-  const run = await ExperimentRun.begin(exp, options);
+export async function runExperiment<M extends object>(exp: Experiment<M>, options: RunOptions = {}): Promise<ExperimentResult<M>> {
+  const run = await ExperimentRun.begin<M>(exp, options);
   try {
     await run.setUp(options);
     await run.reachSteadyState();

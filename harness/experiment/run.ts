@@ -24,8 +24,8 @@ import { baseline, errorWindow, longestGap, recoveredOnAverage, seconds, settled
 /** The cluster keeps up when it serves at least this share of the writes the load offers. */
 const KEEP_UP = 0.8;
 
-export class ExperimentRun {
-  readonly result: ExperimentResult;
+export class ExperimentRun<M extends object> {
+  readonly result: ExperimentResult<M>;
   private readonly rate: number;
   private rules: Detector[] = [];
   private app?: AppProcess;
@@ -37,9 +37,10 @@ export class ExperimentRun {
   private ctx?: ExperimentContext;
   private baselineValue?: number;
   private steadyWindow?: [number, number];
+  private verified = false;
 
   private constructor(
-    private readonly exp: Experiment,
+    private readonly exp: Experiment<M>,
     private readonly cluster: Cluster,
     private readonly ownCluster: boolean,
     private readonly say: (line: string) => void,
@@ -63,7 +64,7 @@ export class ExperimentRun {
   }
 
   /** Setup's first half: the cluster (given, or started for this run). */
-  static async begin(exp: Experiment, options: RunOptions): Promise<ExperimentRun> {
+  static async begin<M extends object>(exp: Experiment<M>, options: RunOptions): Promise<ExperimentRun<M>> {
     const say = options.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
     const timeline = new Timeline();
     const phases: Partial<Record<Phase, number>> = {};
@@ -174,7 +175,9 @@ export class ExperimentRun {
     const remediation = exp.remediate;
     if ('automatic' in remediation) return true; // the system remediates on its own
     if ('afterMs' in remediation) {
-      const wait = injectAt + remediation.afterMs - this.timeline.now();
+      // A fault of fixed length lasts from its observed effect (vtgate frozen), when it has one.
+      const from = effectOf(this.timeline, this.exp.fault.name, injectAt) ?? injectAt;
+      const wait = from + remediation.afterMs - this.timeline.now();
       await new Promise((r) => setTimeout(r, Math.max(0, wait)));
       return true;
     }
@@ -252,6 +255,8 @@ export class ExperimentRun {
     for (const d of this.rules) {
       const a = detectors.first(d.name);
       result.timings.detectionSeconds[d.name] = a ? seconds(a.t - injectAt) : null;
+      // Armed a moment before the fault is issued: an alarm in between was not caused by it.
+      if (a && a.t < injectAt) result.problems.push(`detector ${d.name} fired ${seconds(injectAt - a.t)} s before the fault was issued: not a detection of it`);
     }
     const primary = exp.primaryDetector === undefined ? 'heartbeat-anomaly' : exp.primaryDetector;
     if (primary !== null && ([] as string[]).concat(primary).every((d) => result.timings.detectionSeconds[d] == null)) {
@@ -283,17 +288,35 @@ export class ExperimentRun {
       );
     }
     result.events = [...this.timeline.events()];
-    if (exp.measure) result.measured = await exp.measure(this.context(), result);
+    // A measure that throws leaves its figures unmeasured: the checks then say so and fail.
+    if (exp.measure) {
+      try {
+        result.measured = await exp.measure(this.context(), result);
+      } catch (e) {
+        result.problems.push(`measure: ${(e as Error).message}`);
+      }
+    }
     if (exp.checks) {
       result.checks = exp.checks(result);
       for (const c of result.checks.filter((x) => !x.pass)) result.problems.push(describeCheck(c));
     }
-    result.verdict = result.ledger.verdict === 'unknown' ? 'unknown' : result.problems.length ? 'fail' : 'pass';
+    this.verified = true;
   }
 
   fail(e: Error): void {
     this.result.problems.push(e.message);
-    this.result.verdict = 'fail';
+  }
+
+  /**
+   * The one verdict, set once everything that can find a problem has run (the checks, and the
+   * heal in end()): any problem fails the run; a run that never reached verify fails; a ledger
+   * that could not be read leaves it unknown.
+   */
+  private settleVerdict(): void {
+    const { result } = this;
+    if (result.problems.length || !this.verified) result.verdict = 'fail';
+    else result.verdict = result.ledger?.verdict === 'unknown' ? 'unknown' : 'pass';
+    if (!this.verified && !result.problems.length) result.problems.push('the run ended before its verification');
   }
 
   /** Always runs: the fault healed, everything stopped, the JSON report written, logs kept on failure. */
@@ -313,6 +336,7 @@ export class ExperimentRun {
     await this.probes?.stop();
     await Promise.all(this.sideApps.map((a) => a.stop().catch(() => undefined)));
     await this.app?.stop();
+    this.settleVerdict();
     result.reportFile = await writeJsonReport(cluster.runId, exp.name, {
       result,
       experiment: { name: exp.name, title: exp.title, fault: { name: exp.fault.name, description: exp.fault.description }, incident: exp.incident },
@@ -334,14 +358,19 @@ export class ExperimentRun {
   }
 }
 
-function markPhase(exp: Experiment, timeline: Timeline, phases: Partial<Record<Phase, number>>, say: (l: string) => void, p: Phase): void {
+function markPhase<M extends object>(exp: Experiment<M>, timeline: Timeline, phases: Partial<Record<Phase, number>>, say: (l: string) => void, p: Phase): void {
   phases[p] = timeline.now();
   timeline.event('phase', p);
   say(`[${exp.name}] ${p} (+${(timeline.now() / 1000).toFixed(1)} s)`);
 }
 
 /** The remediation as the report records it (its trigger, not its action). */
-function remediationOption(exp: Experiment): Record<string, unknown> {
+function remediationOption<M extends object>(exp: Experiment<M>): Record<string, unknown> {
   const r = exp.remediate;
   return 'automatic' in r ? { automatic: r.automatic } : 'afterMs' in r ? { afterMs: r.afterMs } : { onAlarm: r.onAlarm };
+}
+
+/** When the fault's effect was observed (its 'effect observed' event after the issue), if it was. */
+function effectOf(timeline: Timeline, fault: string, injectAt: number): number | undefined {
+  return timeline.events().find((e) => e.kind === 'fault' && e.t >= injectAt && e.name.startsWith(`${fault}: `) && e.data?.stamp === 'effect observed')?.t;
 }

@@ -132,3 +132,30 @@ export function settledHeartbeat(
   const drainNote = draining ? `; ${answered.toFixed(0)} answers/s against ${o.answered!.offeredPerSec.toFixed(0)} offered: a backlog draining` : '';
   return { settled: mean > 0 && inBand && !draining && errors <= maxErrorRate, mean, status: status + drainNote };
 }
+
+/**
+ * The longest stretch of [from, to] with no sample, edges included (from → first sample, last
+ * sample → to): how far a series can be trusted to have seen everything in that window.
+ */
+export function coverageGap(times: readonly number[], from: number, to: number): number {
+  const inside = times.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+  if (!inside.length) return to - from;
+  let gap = Math.max(inside[0] - from, to - inside[inside.length - 1]);
+  for (let i = 1; i < inside.length; i++) gap = Math.max(gap, inside[i] - inside[i - 1]);
+  return gap;
+}
+
+/**
+ * When a condition sampled only while it holds (a VTOrc problem: a sample each period while
+ * listed) first began after `after`: a sample with no sample in the `gapMs` before it. A
+ * condition already present at `after` does not count until it cleared and came back.
+ */
+export function onsetAfter(times: readonly number[], after: number, gapMs: number): number | undefined {
+  const sorted = [...times].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i] < after) continue;
+    const prev = i > 0 ? sorted[i - 1] : undefined;
+    if (prev === undefined || sorted[i] - prev > gapMs) return sorted[i];
+  }
+  return undefined;
+}

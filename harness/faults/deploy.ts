@@ -1,6 +1,6 @@
 // A deploy that switches a running app to other code, stood for by a feature flag flipped at
 // runtime; heal() is the rollback (the flag set back).
-import type { Fault, FaultContext, FlaggedApp } from './fault';
+import { type Fault, type FaultContext, type FlaggedApp, issued, observedEffect } from './fault';
 
 export interface DeployOptions {
   flag: string;
@@ -22,11 +22,12 @@ export class DeployFault implements Fault {
   }
 
   async inject(ctx: FaultContext): Promise<void> {
+    issued(ctx, this.name, { flag: this.o.flag, value: this.o.deployed, injected: !this.o.broken });
     if (!this.o.broken) {
       await appOf(ctx).setFlag(this.o.flag, this.o.deployed);
       this.live = true;
+      observedEffect(ctx, this.name, 'the app took the flag', { flag: this.o.flag });
     }
-    ctx.timeline.event('fault', this.name, { flag: this.o.flag, value: this.o.deployed, injected: !this.o.broken });
   }
 
   async heal(ctx: FaultContext): Promise<void> {

@@ -23,3 +23,17 @@ export interface Fault {
   /** Cancels anything the fault scheduled (timers); called once the run is over. */
   dispose?(): void;
 }
+
+/**
+ * The one rule for time. A fault's event (kind 'fault', the fault's name) is stamped the
+ * instant its harmful action is issued, before it is awaited: detection and recovery count
+ * from there. Preparation (finding the primary, capping memory) comes before the stamp.
+ */
+export function issued(ctx: FaultContext, name: string, data: Record<string, unknown> = {}): number {
+  return ctx.timeline.event('fault', name, { ...data, stamp: 'issued' }).t;
+}
+
+/** Where the fault's effect can be observed (mysqld gone, the VSchema stored empty), the instant it was: its own event. */
+export function observedEffect(ctx: FaultContext, name: string, effect: string, data: Record<string, unknown> = {}): number {
+  return ctx.timeline.event('fault', `${name}: ${effect}`, { ...data, stamp: 'effect observed' }).t;
+}

@@ -1,7 +1,7 @@
 // Freezes a node (docker pause: every process stopped, sockets left open) and thaws it.
 // With a fixed length it is the calibration fault: an outage of known shape.
 import type { ClusterNode } from '../cluster/cluster';
-import type { Fault, FaultContext } from './fault';
+import { type Fault, type FaultContext, issued, observedEffect } from './fault';
 
 export class PauseFault implements Fault {
   readonly name: string;
@@ -18,12 +18,11 @@ export class PauseFault implements Fault {
 
   async inject(ctx: FaultContext): Promise<void> {
     const node = this.pick(ctx);
-    const issuedAt = ctx.timeline.now();
+    issued(ctx, this.name, { node: node.name, action: 'pause' });
     const method = await node.pause();
     this.paused = true;
-    // Stamped once the node is frozen (a fixed-length pause counts from there); when it was
-    // asked for and how it was applied are part of the record.
-    ctx.timeline.event('fault', this.name, { node: node.name, action: 'paused', method, issuedAt });
+    // The fixed-length pause counts from here (remediation is `afterMs` from injection).
+    observedEffect(ctx, this.name, 'frozen', { node: node.name, method });
     if (method !== 'freezer') ctx.timeline.event('note', `${node.name}: docker pause refused; stopped with SIGSTOP instead`, { node: node.name });
   }
 

@@ -5,7 +5,7 @@
 import type { Connection } from 'mysql2/promise';
 import type { TabletHandle } from '../cluster/cluster';
 import { waitFor } from '../cluster/readiness';
-import type { Fault, FaultContext } from './fault';
+import { type Fault, type FaultContext, issued, observedEffect } from './fault';
 
 export type PrimaryDeath = 'container' | 'mysqld' | 'oom';
 
@@ -67,15 +67,16 @@ export class PrimaryDeathFault implements Fault {
     this.victim = victim;
     const data = { tablet: victim.alias, shard: `${this.o.keyspace}/${this.o.shard}`, how: this.o.how };
     if (this.o.broken) {
-      ctx.timeline.event('fault', this.name, { ...data, injected: false });
+      issued(ctx, this.name, { ...data, injected: false });
       return;
     }
     if (this.o.how === 'container') {
-      this.diedAt = ctx.timeline.event('fault', this.name, data).t;
+      this.diedAt = issued(ctx, this.name, data);
       this.downed = this.killed = true;
       await victim.node.kill('SIGKILL');
+      observedEffect(ctx, this.name, 'container killed', { tablet: victim.alias });
     } else if (this.o.how === 'mysqld') {
-      this.diedAt = ctx.timeline.event('fault', this.name, data).t;
+      this.diedAt = issued(ctx, this.name, data);
       this.downed = this.killed = true;
       // The supervisor first: otherwise it starts mysqld again within a second, and whether VTOrc
       // reparents becomes a race against that restart.
@@ -84,7 +85,7 @@ export class PrimaryDeathFault implements Fault {
       // (a zombie is gone), for at most 10 s, and only then does the fault give up, saying so.
       const r = await victim.node.exec(['bash', '-c', KILL_MYSQLD]);
       if (r.exitCode !== 0) throw new Error(`fault ${this.name}: mysqld on ${victim.alias} still runs 10 s after SIGKILL: ${r.output.trim()}`);
-      ctx.timeline.event('note', 'mysqld gone', { tablet: victim.alias, after: r.output.trim() });
+      observedEffect(ctx, this.name, 'mysqld gone', { tablet: victim.alias, after: r.output.trim() });
     } else {
       await this.runUntilOom(ctx, victim, data);
     }
@@ -102,7 +103,8 @@ export class PrimaryDeathFault implements Fault {
     this.downed = this.killed = true;
     this.console = await victim.mysql();
     await this.console.query('SET SESSION group_concat_max_len = 4294967295');
-    ctx.timeline.event('fault', this.name, { ...data, memoryCapBytes: cap, memoryInUseBytes: used, query: 'GROUP_CONCAT over a 10^6-row cross join' });
+    // Issued with the query; its effect (the kernel killing mysqld) comes when memory runs out.
+    issued(ctx, this.name, { ...data, memoryCapBytes: cap, memoryInUseBytes: used, query: 'GROUP_CONCAT over a 10^6-row cross join' });
     try {
       await this.console.query(MEMORY_HUNGRY_QUERY);
       this.queryOutcome = 'completed (the cap was not reached)';
@@ -113,8 +115,10 @@ export class PrimaryDeathFault implements Fault {
     this.console = undefined;
     const endedAt = ctx.timeline.now();
     const killed = (await victim.node.exec(['bash', '-c', MYSQLD_GONE])).exitCode === 0;
-    ctx.timeline.event('note', killed ? 'mysqld killed for memory' : 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome }, endedAt);
-    if (killed) this.diedAt = endedAt;
+    if (killed) {
+      this.diedAt = endedAt;
+      ctx.timeline.event('fault', `${this.name}: mysqld killed for memory`, { tablet: victim.alias, query: this.queryOutcome, stamp: 'effect observed' }, endedAt);
+    } else ctx.timeline.event('note', 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome }, endedAt);
   }
 
   /** Whether the fault took the primary down (a broken fault does not). */

@@ -2,7 +2,7 @@
 // either applied at once (vtgates drop every route) or stored without rebuilding the serving
 // graph, dormant until a later rebuild propagates it, as the incident's reconciliation did.
 import { applyVSchema, getVSchema, restoreVSchemaIfChanged } from '../cluster/vschema';
-import type { Fault, FaultContext } from './fault';
+import { type Fault, type FaultContext, issued, observedEffect } from './fault';
 
 export interface EmptyVSchemaOptions {
   keyspace: string;
@@ -31,8 +31,11 @@ export class EmptyVSchemaFault implements Fault {
 
   async inject(ctx: FaultContext): Promise<void> {
     this.saved = await getVSchema(ctx.cluster, this.o.keyspace);
-    if (!this.o.broken) await applyVSchema(ctx.cluster, this.o.keyspace, {}, this.o.skipRebuild);
-    ctx.timeline.event('fault', this.name, { keyspace: this.o.keyspace, skipRebuild: Boolean(this.o.skipRebuild), broken: Boolean(this.o.broken) });
+    issued(ctx, this.name, { keyspace: this.o.keyspace, skipRebuild: Boolean(this.o.skipRebuild), broken: Boolean(this.o.broken) });
+    if (!this.o.broken) {
+      await applyVSchema(ctx.cluster, this.o.keyspace, {}, this.o.skipRebuild);
+      observedEffect(ctx, this.name, 'empty VSchema stored', { keyspace: this.o.keyspace });
+    }
     if (this.o.propagateAfterMs !== undefined) {
       this.propagation = new Promise<void>((resolve) => {
         this.timer = setTimeout(() => {

@@ -109,15 +109,26 @@ export class ReplicationLagProbe implements Probe {
   async sample(tl: Timeline): Promise<void> {
     await Promise.all(
       this.cluster.tablets.map(async (t) => {
+        const labels = { tablet: t.alias, shard: `${t.keyspace}/${t.shard}` };
+        // A tablet that does not answer, or answers without a lag figure, is a gap in the lag
+        // series (its own sample), never a lag of 0: a check over a gap must not pass.
         const v = await vars(t.debugUrl).catch(() => undefined);
-        if (!v) return tl.sample(this.name, 'unreachable', 1, { tablet: t.alias });
+        if (!v) return tl.sample(this.name, 'unreachable', 1, labels);
         if (String(v.TabletType ?? '').toLowerCase() === 'primary') return;
-        const lagNs = Number(v.HeartbeatCurrentLagNs ?? NaN);
-        const lag = Number.isFinite(lagNs) && lagNs > 0 ? lagNs / 1e9 : Number(v.replicationLagSec ?? 0);
-        tl.sample(this.name, 'lag_seconds', lag, { tablet: t.alias, shard: `${t.keyspace}/${t.shard}` });
+        const lag = lagSecondsOf(v);
+        if (lag === undefined) return tl.sample(this.name, 'lag_unreadable', 1, labels);
+        tl.sample(this.name, 'lag_seconds', lag, labels);
       }),
     );
   }
+}
+
+/** A replica's lag from its /debug/vars: heartbeat-based where enabled, else the replication figure; undefined when it reports neither. */
+export function lagSecondsOf(v: Record<string, unknown>): number | undefined {
+  const lagNs = Number(v.HeartbeatCurrentLagNs ?? NaN);
+  if (Number.isFinite(lagNs) && lagNs > 0) return lagNs / 1e9;
+  const sec = v.replicationLagSec === undefined || v.replicationLagSec === null ? NaN : Number(v.replicationLagSec);
+  return Number.isFinite(sec) ? sec : undefined;
 }
 
 /**

@@ -99,6 +99,7 @@ function timingsHtml(r: ExperimentReport): string {
 
 const COMPARE: Record<string, string> = { 'at-most': '≤', 'at-least': '≥', equals: '=' };
 
+
 function checksHtml(r: ExperimentReport): string {
   const checks = r.result.checks;
   if (!checks) return `<p class="note">This report records no thresholds (written before checks were recorded); the experiment's assertions are in its Jest file.</p>`;
@@ -107,7 +108,12 @@ function checksHtml(r: ExperimentReport): string {
     ['check', 'measured', 'threshold', 'result'],
     checks.map((c) => ({
       tone: c.pass ? ('pass' as const) : ('fail' as const),
-      cells: [esc(c.what), c.measured === null ? '<b>not measured</b>' : `${num(c.measured, 3)} ${esc(c.unit)}`, `${COMPARE[c.comparison] ?? esc(c.comparison)} ${num(c.limit, 3)} ${esc(c.unit)}`, badge(c.pass ? 'pass' : 'fail')],
+      cells: [
+        esc(c.what),
+        c.measured === null ? `<b>not measured</b>${c.why ? `: ${esc(c.why)}` : ''}` : `${num(c.measured, 3)} ${esc(c.unit)}`,
+        c.comparison === 'within' ? `${num(c.min ?? 0, 3)}–${num(c.limit, 3)} ${esc(c.unit)}` : `${COMPARE[c.comparison] ?? esc(c.comparison)} ${num(c.limit, 3)} ${esc(c.unit)}`,
+        c.status === 'not-measured' ? badge('not measured', 'fail') : badge(c.pass ? 'pass' : 'fail'),
+      ],
     })),
   );
 }

@@ -27,14 +27,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * worker's previous batch), and the questions waiting at one time share one check, so eight
  * workers cost one check at a time, not eight.
  */
+export type ThrottlerAnswer = 'granted' | 'refused' | 'error';
+
 export class ThrottlerGate {
   checks = 0;
-  private inFlight?: Promise<boolean>;
-  private queued?: Promise<boolean>;
+  /** Checks that failed (vtctld unreachable, bad answer): no answer from the throttler, not a refusal. */
+  errors = 0;
+  private inFlight?: Promise<ThrottlerAnswer>;
+  private queued?: Promise<ThrottlerAnswer>;
 
   constructor(private readonly check: () => Promise<boolean>) {}
 
-  ask(): Promise<boolean> {
+  ask(): Promise<ThrottlerAnswer> {
     // A check not started yet answers everyone who asks before it starts.
     if (this.queued) return this.queued;
     // It starts after the running one (which may predate this question), or on the next tick.
@@ -46,10 +50,14 @@ export class ThrottlerGate {
     return q;
   }
 
-  private run(): Promise<boolean> {
+  private run(): Promise<ThrottlerAnswer> {
     this.checks += 1;
-    const p: Promise<boolean> = this.check()
-      .catch(() => false)
+    const p: Promise<ThrottlerAnswer> = this.check()
+      .then((ok): ThrottlerAnswer => (ok ? 'granted' : 'refused'))
+      .catch((): ThrottlerAnswer => {
+        this.errors += 1;
+        return 'error';
+      })
       .finally(() => {
         if (this.inFlight === p) this.inFlight = undefined;
       });
@@ -58,12 +66,21 @@ export class ThrottlerGate {
   }
 }
 
-/** Deletes a table's rows on one shard, in id ranges; counts rows and throttler refusals. */
+/**
+ * Deletes a table's rows on one shard, in id ranges; counts rows, throttler refusals and failed
+ * batches. A batch that failed is retried (its rows are still there), so "finished" means every
+ * range was deleted, never "every range was tried".
+ */
 export class BulkDeleter {
   rowsDeleted = 0;
   refusals = 0;
+  /** DELETE statements that failed (each range is retried until it succeeds or the deleter stops). */
+  failedBatches = 0;
+  /** The last failure, for the report. */
+  lastError?: string;
   finishedAt?: number;
   private next = 1;
+  private readonly retry: number[] = [];
   private stopped = false;
   private loops: Promise<void>[] = [];
   private readonly pool: Pool;
@@ -79,6 +96,17 @@ export class BulkDeleter {
   get throttlerChecks(): number {
     return this.gate?.checks ?? 0;
   }
+
+  get throttlerErrors(): number {
+    return this.gate?.errors ?? 0;
+  }
+
+  /** Every range deleted: none left to hand out, none waiting for a retry, none in flight. */
+  private get remaining(): boolean {
+    return this.next <= this.o.maxId || this.retry.length > 0 || this.inFlight > 0;
+  }
+
+  private inFlight = 0;
 
   start(timeline: Timeline, primary: TabletHandle): void {
     // vttablet 24 answers throttler checks over gRPC only (no HTTP endpoint): asked through vtctld.
@@ -103,27 +131,41 @@ export class BulkDeleter {
   }
 
   private async loop(timeline: Timeline, worker: number): Promise<void> {
-    while (!this.stopped && this.next <= this.o.maxId) {
-      if (worker >= this.o.concurrency) {
-        await sleep(200);
+    while (!this.stopped && this.remaining) {
+      if (worker >= this.o.concurrency || (this.next > this.o.maxId && !this.retry.length)) {
+        await sleep(200); // slowed down, or only ranges in flight on other workers (one may fail and come back)
         continue;
       }
-      if (this.gate && !(await this.gate.ask())) {
-        this.refusals += 1;
-        timeline.sample('deleter', 'refused', 1);
+      if (this.gate) {
+        const answer = await this.gate.ask();
+        if (answer !== 'granted') {
+          if (answer === 'refused') this.refusals += 1;
+          timeline.sample('deleter', answer, 1);
+          await sleep(250);
+          continue;
+        }
+      }
+      if (this.stopped) break;
+      const from = this.retry.shift() ?? this.next;
+      if (from === this.next) this.next += this.o.batch;
+      if (from > this.o.maxId) continue;
+      this.inFlight += 1;
+      try {
+        const [r] = await this.pool.query(`DELETE FROM \`${this.o.table}\` WHERE id >= ? AND id < ?`, [from, from + this.o.batch]);
+        this.rowsDeleted += (r as { affectedRows: number }).affectedRows;
+        timeline.sample('deleter', 'rows_deleted', this.rowsDeleted);
+      } catch (e) {
+        this.failedBatches += 1;
+        this.lastError = (e as Error).message;
+        this.retry.push(from);
+        timeline.sample('deleter', 'failed_batch', 1);
         await sleep(250);
-        continue;
+      } finally {
+        this.inFlight -= 1;
       }
-      if (this.stopped || this.next > this.o.maxId) break;
-      const from = this.next;
-      this.next += this.o.batch;
-      const [r] = await this.pool.query(`DELETE FROM \`${this.o.table}\` WHERE id >= ? AND id < ?`, [from, from + this.o.batch]).catch(() => [{ affectedRows: 0 }]);
-      const rows = (r as { affectedRows: number }).affectedRows;
-      this.rowsDeleted += rows;
-      timeline.sample('deleter', 'rows_deleted', this.rowsDeleted);
       if (this.o.pauseMs) await sleep(this.o.pauseMs);
     }
-    if (this.next > this.o.maxId && this.finishedAt === undefined) this.finishedAt = timeline.now();
+    if (!this.remaining && this.finishedAt === undefined) this.finishedAt = timeline.now();
   }
 
   /** Resolves when every range has been deleted (or the deleter was stopped). */
@@ -141,6 +183,8 @@ export class BulkDeleter {
 /** Full scans of a table on one shard's replicas, `concurrency` at a time, until stopped. */
 export class EtlReader {
   scans = 0;
+  /** Scans that failed: counted apart, so a reader that never read is not taken for a load. */
+  failedScans = 0;
   private stopped = false;
   private loops: Promise<void>[] = [];
   private readonly pool: Pool;
@@ -158,8 +202,15 @@ export class EtlReader {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      await this.pool.query(`SELECT COUNT(*), SUM(CRC32(payload)) FROM \`${this.o.table}\``).catch(() => undefined);
-      this.scans += 1;
+      const ok = await this.pool.query(`SELECT COUNT(*), SUM(CRC32(payload)) FROM \`${this.o.table}\``).then(
+        () => true,
+        () => false,
+      );
+      if (ok) this.scans += 1;
+      else {
+        this.failedScans += 1;
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   }
 

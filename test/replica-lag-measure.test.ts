@@ -1,0 +1,100 @@
+// The replica-lag experiment's figures and checks on recorded-style timelines: a lag series
+// with holes or none at all must fail its checks, never read as "0 s of lag".
+import { describeCheck } from '../harness/experiment/assertions';
+import { isMeasured } from '../harness/experiment/figure';
+import { coverageGap, onsetAfter } from '../harness/experiment/timings';
+import { Timeline } from '../harness/observe/timeline';
+import { DeleterFacts, measureReplicaLag, replicaLagChecks, THRESHOLDS } from '../experiments/replica-lag';
+
+const INJECT = 10_000;
+const END = 70_000;
+
+/** A timeline on a hand-driven clock, with lag samples for both shards' replicas. */
+function recorded(o: { loaded?: (t: number) => number | undefined; other?: (t: number) => number | undefined; stale?: (t: number) => number } = {}): Timeline {
+  const tl = new Timeline(() => 0);
+  for (let t = 0; t <= END; t += 1000) {
+    const l = (o.loaded ?? ((x) => (x > INJECT ? Math.min(20, (x - INJECT) / 2000) : 0.1)))(t);
+    if (l !== undefined) tl.sample('replication', 'lag_seconds', l, { tablet: 'zone1-0000000201', shard: 'customer/-80' }, t);
+    const ot = (o.other ?? (() => 0.2))(t);
+    if (ot !== undefined) tl.sample('replication', 'lag_seconds', ot, { tablet: 'zone1-0000000301', shard: 'customer/80-' }, t);
+    tl.sample('staleness', 'stale_ms', (o.stale ?? ((x) => (x > INJECT ? (x - INJECT) / 2 : 20)))(t), { shard: '-80' }, t);
+    tl.sample('staleness', 'stale_ms', 20, { shard: '80-' }, t);
+  }
+  tl.event('fault', 'replica-overload', {}, INJECT);
+  tl.event('alarm', 'replication-lag', {}, INJECT + 12_000);
+  tl.event('remediation', 'ETL stopped, deletion slowed', {}, INJECT + 13_000);
+  return tl;
+}
+
+const deleter: DeleterFacts = { rowsDeleted: 60_000, failedBatches: 0, finishedAt: INJECT + 20_000, throttlerChecks: 40, refusals: 12, throttlerErrors: 0 };
+const inputs = { injectAt: INJECT, end: END, lagSeconds: THRESHOLDS.lagSeconds, deleter, staleReads: 5, failedWrites: 0 };
+const checksOf = (tl: Timeline, throttled = false, d = deleter) =>
+  replicaLagChecks(measureReplicaLag(tl, { ...inputs, deleter: d }), { 'replication-lag': 12 }, { throttled, T: THRESHOLDS, archiveRows: 60_000 });
+const find = (cs: ReturnType<typeof checksOf>, what: string) => {
+  const c = cs.find((x) => x.what === what);
+  if (!c) throw new Error(`no check ${what}`);
+  return c;
+};
+
+describe('replica-lag figures are three-way', () => {
+  test('a full recording measures the lag on both shards', () => {
+    const m = measureReplicaLag(recorded(), inputs);
+    expect(m.maxLagSeconds).toBe(20);
+    expect(m.otherShardMaxLagSeconds).toBe(0.2);
+    expect(m.deletionSeconds).toBe(20);
+  });
+
+  test('no lag sample from the untouched shard: its lag check fails as not measured (it read as 0 s and passed before)', () => {
+    const c = find(checksOf(recorded({ other: () => undefined })), "untouched shard's replica lag");
+    expect(c.pass).toBe(false);
+    expect(c.status).toBe('not-measured');
+    expect(describeCheck(c)).toMatch(/not measured \(no lag sample from customer\/80-/);
+  });
+
+  test('a hole of 10 s in the loaded shard\'s lag samples: the throttled lag check cannot pass on what is left', () => {
+    const tl = recorded({ loaded: (t) => (t > 30_000 && t < 41_000 ? undefined : 0.5) });
+    const c = find(checksOf(tl, true), 'replica lag with the throttled deleter, whole run');
+    expect(c.status).toBe('not-measured');
+    expect(c.why).toMatch(/unread for 11 s/);
+  });
+
+  test('the lag alarm is checked against the staleness probe, not against its own series', () => {
+    const m = measureReplicaLag(recorded(), inputs);
+    // staleness crosses 5 s at +10 s after injection (stale_ms = elapsed / 2); the alarm at +12 s
+    expect(m.alarmVsStalenessSeconds).toBe(1);
+    const never = measureReplicaLag(recorded({ stale: () => 20 }), inputs);
+    expect(isMeasured(never.alarmVsStalenessSeconds)).toBe(false);
+  });
+
+  test('a deletion with failed batches or unfinished fails the throttled checks', () => {
+    const cs = checksOf(recorded({ loaded: () => 0.5 }), true, { ...deleter, failedBatches: 3, finishedAt: undefined, rowsDeleted: 41_000 });
+    expect(find(cs, 'failed DELETE batches').pass).toBe(false);
+    expect(find(cs, 'throttled deletion finished').status).toBe('not-measured');
+    expect(find(cs, 'rows the throttled deleter deleted').pass).toBe(false);
+  });
+
+  test('throttler checks that only errored are no refusals', () => {
+    const cs = checksOf(recorded({ loaded: () => 0.5 }), true, { ...deleter, refusals: 0, throttlerErrors: 40 });
+    expect(find(cs, 'throttler refusals').pass).toBe(false);
+  });
+
+  test('no measures at all: a failing check, not a pass', () => {
+    const cs = replicaLagChecks(undefined, {}, { throttled: false, T: THRESHOLDS, archiveRows: 1 });
+    expect(cs.every((c) => !c.pass)).toBe(true);
+  });
+});
+
+describe('coverage and onsets', () => {
+  test('coverageGap counts the window edges', () => {
+    expect(coverageGap([], 0, 10)).toBe(10);
+    expect(coverageGap([2, 3, 9], 0, 10)).toBe(6);
+    expect(coverageGap([0, 5, 10], 0, 10)).toBe(5);
+  });
+
+  test('a problem already listed at injection has no onset until it clears and comes back', () => {
+    const listed = [800, 1000, 1200, 1400, 3000, 3200];
+    expect(onsetAfter(listed, 1000, 500)).toBe(3000);
+    expect(onsetAfter([1000, 1200], 900, 500)).toBe(1000);
+    expect(onsetAfter([800, 1000], 900, 500)).toBeUndefined();
+  });
+});
