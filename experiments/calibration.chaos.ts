@@ -1,10 +1,11 @@
 // Calibration: a fault of known shape. vtgate is frozen for exactly PAUSE_SECONDS under load;
 // the harness must measure an outage of that length (within TOLERANCE), the heartbeat
 // detector must fire while the fault lasts, recovery must be measured, and no acknowledged
-// write may be lost. Every later timing is only as good as this one.
-import { assertNoWriteLost, assertPassed, assertWithin } from '../harness/experiment/assertions';
+// write may be lost. Every later timing is only as good as this one. The thresholds are the
+// run's own checks (in its JSON and HTML); each test asserts one by name.
+import { assertCheck, assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { ExperimentResult, runExperiment } from '../harness/experiment/experiment';
-import { calibration, PAUSE_SECONDS, TOLERANCE_SECONDS } from './calibration';
+import { calibration, CHECK, PAUSE_SECONDS, TOLERANCE_SECONDS } from './calibration';
 
 describe('calibration: a vtgate pause of known length', () => {
   let result: ExperimentResult;
@@ -18,16 +19,16 @@ describe('calibration: a vtgate pause of known length', () => {
   });
 
   test(`the outage is measured as ${PAUSE_SECONDS} ± ${TOLERANCE_SECONDS} s`, () => {
-    assertWithin('outage seen by clients', result.timings.outageSeconds, PAUSE_SECONDS - TOLERANCE_SECONDS, PAUSE_SECONDS + TOLERANCE_SECONDS);
+    assertCheck(result, CHECK.outage);
   });
 
   test('the heartbeat detector fires while vtgate is frozen', () => {
-    assertWithin('heartbeat-anomaly detection after the pause began', result.timings.detectionSeconds['heartbeat-anomaly'], 0, PAUSE_SECONDS);
+    assertCheck(result, CHECK.detection);
   });
 
   test('recovery is measured, and no acknowledged write is lost', () => {
-    assertWithin('recovery after unpause', result.timings.recoverySeconds, 0, 10);
+    assertCheck(result, CHECK.recovery);
+    assertCheck(result, CHECK.acknowledged);
     assertNoWriteLost(result);
-    expect(result.ledger!.acknowledged).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@
 // pre-deploy guard's verdicts are checked in each run.
 import { assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
-import { crossKeyspaceJoin, JoinMeasures, topology } from './cross-keyspace-join';
+import { crossKeyspaceJoin, topology } from './cross-keyspace-join';
 import { sharedCluster } from './support/shared-cluster';
 
 describe('a cross-keyspace join ships to a hot path (incident 2025-10-17)', () => {
@@ -19,7 +19,8 @@ describe('a cross-keyspace join ships to a hot path (incident 2025-10-17)', () =
     const r = await runExperiment(crossKeyspaceJoin(), { cluster: cluster() });
     assertPassed(r);
     assertNoWriteLost(r);
-    const m = r.measured as unknown as JoinMeasures;
+    const m = r.measured;
+    if (!m) throw new Error('the run recorded no measures');
     expect(m.guard.joined.map((f) => f.kind)).toEqual(expect.arrayContaining(['cross-keyspace-join', 'full-scan']));
     expect(m.guard.plain).toEqual([]);
   }, 600_000);

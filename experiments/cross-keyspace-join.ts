@@ -123,7 +123,7 @@ export type JoinMeasures = {
   guard: { plain: GuardVerdict['findings']; joined: GuardVerdict['findings']; routes: Record<'plain' | 'joined', { keyspace: string; variant?: string; query: string; scans: string[] }[]> };
 };
 
-export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
+export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<JoinMeasures> {
   const fault = new DeployFault({
     flag: 'inbox-query',
     deployed: 'joined',
@@ -183,7 +183,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
     measure: (ctx, r) => measure(ctx, r, sizes, drained, guard),
     checks: (r) => checks(r),
     compare: (r) => {
-      const m = r.measured as JoinMeasures | undefined;
+      const m = r.measured;
       const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
       const alarm = firstAlarm(r.timings.detectionSeconds);
       return [
@@ -198,7 +198,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment {
   };
 }
 
-async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinMeasures['sizes'], drained: DrainRecord, guard: JoinMeasures['guard']): Promise<JoinMeasures> {
+async function measure(ctx: ExperimentContext, r: ExperimentResult<JoinMeasures>, sizes: JoinMeasures['sizes'], drained: DrainRecord, guard: JoinMeasures['guard']): Promise<JoinMeasures> {
   const tl = ctx.timeline;
   const injectAt = r.timings.injectAt ?? 0;
   const rollbackAt = r.timings.remediationAt;
@@ -234,8 +234,8 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, sizes: JoinM
   };
 }
 
-function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
-  const m = r.measured as JoinMeasures | undefined;
+function checks(r: ExperimentResult<JoinMeasures>): ReturnType<typeof atMost>[] {
+  const m = r.measured;
   if (!m) return [atMost('cross-keyspace join measures', null, 0)];
   return [
     atLeast('p99 during the deploy, times the steady p99', m.latencyRiseFactor, THRESHOLDS.latencyRiseFactor, 'x'),

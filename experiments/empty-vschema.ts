@@ -18,7 +18,8 @@
 //   | 23.0.2, 23.0.3, 23.0.5  | fixed             |
 //   | 24.0.0 - 24.0.3         | fixed             |
 // With MySQL 9.7 only 23+ runs, so 23.0.0 is the affected release this harness can show.
-import { equals } from '../harness/experiment/assertions';
+import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
+import { firstAlarm } from '../harness/experiment/timings';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison, IncidentStep } from '../harness/experiment/experiment';
 import { EmptyVSchemaFault } from '../harness/faults/vschema';
 import { restoreVSchema } from '../harness/observe/vschema-store';
@@ -101,6 +102,47 @@ function compare(kind: 'direct' | 'latent'): (r: ExperimentResult) => IncidentCo
   };
 }
 
+/** Check names the Jest file asserts one by one. */
+export const CHECK = {
+  clientsFailed: 'requests that failed while the keyspace had no routes',
+  detection: 'first detection (VSchema drift or heartbeat) after injection',
+  recovery: 'recovery after the snapshot was re-applied',
+  leadTime: 'drift alarm while the empty VSchema was still dormant (before the propagation)',
+  outageAfterPropagation: 'the propagation took the routes down (heartbeat alarm after it)',
+  restoredFirst: 'snapshot restored before the propagation',
+  noOutageAlarm: 'no heartbeat alarm (the propagation found the good VSchema)',
+  noOutage: 'longest stretch without a successful request after injection',
+};
+
+const isBefore = (a: number | undefined, b: number | undefined): boolean | undefined => (a === undefined || b === undefined ? undefined : a < b);
+
+function directChecks(r: ExperimentResult): Check[] {
+  return [
+    atLeast(CHECK.clientsFailed, failedRequests(r), 1, 'requests'),
+    atMost(CHECK.detection, firstAlarm(r.timings.detectionSeconds), DETECT_WITHIN_SECONDS),
+    atMost(CHECK.recovery, r.timings.recoverySeconds, RECOVER_WITHIN_SECONDS),
+  ];
+}
+
+function latentChecks(guarded: boolean): (r: ExperimentResult) => Check[] {
+  return (r) => {
+    const drift = at(r, 'alarm', 'vschema-drift');
+    const propagated = at(r, 'fault', 'vschema-propagated');
+    const heartbeat = at(r, 'alarm', 'heartbeat-anomaly');
+    const lead = holds(CHECK.leadTime, isBefore(drift, propagated), drift === undefined ? 'no drift alarm' : 'the propagation did not run');
+    if (!guarded) {
+      return [lead, holds(CHECK.outageAfterPropagation, isBefore(propagated, heartbeat), heartbeat === undefined ? 'no heartbeat alarm' : 'the propagation did not run'), atMost(CHECK.recovery, r.timings.recoverySeconds, RECOVER_WITHIN_SECONDS)];
+    }
+    const restored = at(r, 'remediation', 'vschema snapshot re-applied');
+    return [
+      lead,
+      holds(CHECK.restoredFirst, isBefore(restored, propagated), restored === undefined ? 'the snapshot was not re-applied' : 'the propagation did not run'),
+      holds(CHECK.noOutageAlarm, heartbeat === undefined),
+      atMost(CHECK.noOutage, r.timings.outageSeconds, 1),
+    ];
+  };
+}
+
 const common = {
   incident: INCIDENT,
   detectors: ({ baseline }: { baseline: () => number | undefined }) => [heartbeatAnomaly(baseline), vschemaDrift()],
@@ -118,6 +160,7 @@ export function direct(broken = false): Experiment {
     compare: compare('direct'),
     primaryDetector: 'vschema-drift',
     remediate: { onAlarm: ['vschema-drift', 'heartbeat-anomaly'], action: restoreSnapshot },
+    checks: directChecks,
     // A broken fault raises no alarm: give up waiting quickly, the run must fail.
     ...(broken ? { detectTimeoutSeconds: 15 } : {}),
   };
@@ -145,6 +188,7 @@ export function latent(guarded: boolean): Experiment {
     // Keep the load on until the rebuild has run, then 3 s more: any outage it causes is seen.
     afterRecovery: () => fault.propagated(),
     tailSeconds: 3,
+    checks: latentChecks(guarded),
   };
 }
 

@@ -8,9 +8,9 @@
 import type { TabletHandle } from '../harness/cluster/cluster';
 import { gtidExecuted, replicaThreads, waitForGtids } from '../harness/cluster/replication';
 import { waitFor } from '../harness/cluster/readiness';
-import { atLeast, atMost, equals } from '../harness/experiment/assertions';
+import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
-import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
+import { firstAlarm, onsetAfter, seconds, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { shardWriteProbes, VtorcProbe } from '../harness/observe/failover-probes';
 import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
@@ -163,7 +163,7 @@ export type FailoverMeasures = {
   oomQuery?: string;
 };
 
-export function failover(c: FailoverCase): Experiment {
+export function failover(c: FailoverCase): Experiment<FailoverMeasures> {
   const fault = new PrimaryDeathFault({ keyspace: KEYSPACE, shard: SHARD, how: c.how, broken: c.broken });
   const back: Rejoin = {};
   const buffering = c.buffering ? 'buffering on' : 'buffering off';
@@ -203,7 +203,7 @@ export function failover(c: FailoverCase): Experiment {
     measure: async (ctx, r) => measure(ctx, r, fault, back),
     checks: (r) => checks(r),
     compare: (r) => {
-      const m = r.measured as FailoverMeasures | undefined;
+      const m = r.measured;
       const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
       const direct = m?.sideApps['static-direct'];
       return [
@@ -226,16 +226,17 @@ export function failover(c: FailoverCase): Experiment {
   };
 }
 
-async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: PrimaryDeathFault, back: Rejoin): Promise<FailoverMeasures> {
+async function measure(ctx: ExperimentContext, r: ExperimentResult<FailoverMeasures>, fault: PrimaryDeathFault, back: Rejoin): Promise<FailoverMeasures> {
   const tl = ctx.timeline;
   const injectAt = r.timings.injectAt ?? 0;
   const end = tl.now();
 
-  // Each problem VTOrc diagnosed on the shard after the fault, with when it first did, earliest first.
+  // Each problem VTOrc diagnosed on the shard after the fault, with when it began, earliest first.
+  // One already listed at injection (sampled every 200 ms while listed) is not the fault's.
   const diagnosed = tl
     .labelSets('vtorc', 'problem')
     .filter((l) => l.keyspace === KEYSPACE && l.shard === SHARD)
-    .map((l) => ({ analysis: l.analysis, t: tl.series('vtorc', 'problem', l).find(([t]) => t >= injectAt)?.[0] }))
+    .map((l) => ({ analysis: l.analysis, t: onsetAfter(tl.series('vtorc', 'problem', l).map(([t]) => t), injectAt, 1000) }))
     .filter((x): x is { analysis: string; t: number } => x.t !== undefined)
     .sort((a, b) => a.t - b.t);
   let recovered: { t: number; type: string } | undefined;
@@ -325,8 +326,8 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult, fault: Prima
 
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : seconds((a - b) * 1000));
 
-function checks(r: ExperimentResult): ReturnType<typeof atMost>[] {
-  const m = r.measured as FailoverMeasures | undefined;
+function checks(r: ExperimentResult<FailoverMeasures>): Check[] {
+  const m = r.measured;
   if (!m) return [atMost('failover measures', null, 0)];
   const list = [
     atMost('VTOrc noticed the dead primary', m.vtorcNoticedSeconds, THRESHOLDS.vtorcNoticesSeconds),

@@ -1,10 +1,10 @@
 // Incident 2026-04-14: a 32-bit key sequence runs out on every shard at once. One cluster:
 // the audit, the broken fault (must fail), the exhaustion with its remediation, the audit again.
 import { sharedCluster } from './support/shared-cluster';
-import { assertAtMost, assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
+import { assertCheck, assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
 import { auditIntegerKeys } from '../harness/observe/integer-audit';
-import { ALL_SHARDS_WITHIN_SECONDS, DETECT_WITHIN_SECONDS, intSequence, RECOVER_WITHIN_SECONDS, topology } from './int-sequence';
+import { CHECK, intSequence, topology } from './int-sequence';
 
 describe('a 32-bit key sequence runs out on every shard at once (incident 2026-04-14)', () => {
   const cluster = sharedCluster(topology);
@@ -22,31 +22,11 @@ describe('a 32-bit key sequence runs out on every shard at once (incident 2026-0
     expect(r.problems.join('; ')).toMatch(/no alarm|never fired/);
   }, 300_000);
 
-  test('exhaustion: warned first, all shards fail together, detected, killswitch + Online DDL + lift recover, nothing lost', async () => {
+  test('exhaustion: warned first (80 % then 95 %), all shards fail together, detected, killswitch + Online DDL + lift recover, nothing lost', async () => {
     const r = await runExperiment(intSequence(), { cluster: cluster() });
     assertPassed(r);
-    const m = r.measured as {
-      firstFailureByShardSeconds: Record<string, number>;
-      allShardsFailedWithinSeconds?: number;
-      headroomAlarmLeadSeconds: Record<string, number | undefined>;
-      detectionAfterFirstFailureSeconds?: number;
-      otherEndpointsDuringKillswitch: { succeeded: number; failed: number };
-      eventIdsPastIntMax: number;
-      clientError?: string;
-    };
-    expect(Object.keys(m.firstFailureByShardSeconds).sort()).toEqual(['-80', '80-']);
-    assertAtMost('spread of the first failed insert across shards', m.allShardsFailedWithinSeconds, ALL_SHARDS_WITHIN_SECONDS);
-    expect(m.clientError).toMatch(/out of range/i);
-    // Warned before anything failed.
-    expect(m.headroomAlarmLeadSeconds['80%']).toBeGreaterThan(0);
-    expect(m.headroomAlarmLeadSeconds['95%']).toBeGreaterThan(0);
-    assertAtMost('event heartbeat alarm after the first failed insert', m.detectionAfterFirstFailureSeconds, DETECT_WITHIN_SECONDS);
-    // The killswitch kept the rest of the app working.
-    expect(m.otherEndpointsDuringKillswitch.failed).toBe(0);
-    expect(m.otherEndpointsDuringKillswitch.succeeded).toBeGreaterThan(0);
-    // Ids went on past 2^31-1 once the column was BIGINT.
-    expect(m.eventIdsPastIntMax).toBeGreaterThan(0);
-    assertAtMost('time to recover from injection', r.timings.timeToRecoverSeconds, RECOVER_WITHIN_SECONDS);
+    expect(Object.keys(r.measured?.firstFailureByShardSeconds ?? {}).sort()).toEqual(['-80', '80-']);
+    for (const what of Object.values(CHECK)) assertCheck(r, what);
     assertNoWriteLost(r);
   }, 600_000);
 

@@ -6,8 +6,12 @@
 import { SEQUENCE_KEYSPACE, SHARDED_KEYSPACE, withShardedTable } from '../harness/cluster/default-topology';
 import { runOnlineDdl } from '../harness/cluster/online-ddl';
 import type { Topology } from '../harness/cluster/topology';
+import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison } from '../harness/experiment/experiment';
-import type { Fault, FaultContext } from '../harness/faults/fault';
+import { Figure, figure, isMeasured, notMeasured } from '../harness/experiment/figure';
+import { seconds } from '../harness/experiment/timings';
+import { type Fault, type FaultContext, issued, observedEffect } from '../harness/faults/fault';
+import { waitFor } from '../harness/cluster/readiness';
 import { headroomLow, heartbeatAnomaly } from '../harness/observe/detectors';
 import { HeartbeatProbe } from '../harness/observe/probes';
 import { INBOX_TABLES, withInboxSchema } from '../harness/workload/schema';
@@ -30,6 +34,8 @@ export const DISTANCE = 400n;
  * within 120 s: an Online DDL of a small table takes ~10 s here (docker/README.md).
  */
 export const ALL_SHARDS_WITHIN_SECONDS = 1;
+/** customer's shards (-80, 80-): every one must reject inserts. */
+export const SHARD_COUNT = 2;
 export const DETECT_WITHIN_SECONDS = 5;
 export const RECOVER_WITHIN_SECONDS = 120;
 
@@ -59,21 +65,47 @@ export function topology(): Topology {
   });
 }
 
-/** Moves the events sequence to DISTANCE ids below 2^31-1 (or, broken, leaves it where it is). */
+/** The first step's headroom: past the 80 % alarm, short of the 95 % one. */
+export const FIRST_STEP_USED = 0.9;
+
+/**
+ * Moves the events sequence towards 2^31-1 in two steps, as a growing table does over weeks:
+ * first to 90 % of the type used (the 80 % alarm's ground), then, once the headroom probe has
+ * read that, to DISTANCE ids below the maximum. Each headroom alarm then has its own moment
+ * (one jump past both fired them at the same instant and showed nothing). Broken: no step.
+ */
 export class SequenceAdvanceFault implements Fault {
   readonly name = 'sequence-near-int-max';
-  readonly description = `events_seq advanced to ${DISTANCE} ids below 2^31-1`;
+  readonly description = `events_seq advanced to ${FIRST_STEP_USED * 100} % of 2^31-1, then to ${DISTANCE} ids below it`;
   constructor(private readonly broken = false) {}
 
   async inject(ctx: FaultContext): Promise<void> {
     const primary = await ctx.cluster.primaryOf(SEQUENCE_KEYSPACE, '0');
-    const conn = await primary.mysql();
-    try {
-      if (!this.broken) await conn.query(`UPDATE ${primary.dbName}.events_seq SET next_id = ? WHERE id = 0`, [String(INT_MAX - DISTANCE)]);
-    } finally {
-      await conn.end();
-    }
-    ctx.timeline.event('fault', this.name, { nextId: String(INT_MAX - DISTANCE), broken: this.broken });
+    const first = (INT_MAX * BigInt(FIRST_STEP_USED * 1000)) / 1000n;
+    const setNext = async (next: bigint) => {
+      const conn = await primary.mysql();
+      try {
+        await conn.query(`UPDATE ${primary.dbName}.events_seq SET next_id = ? WHERE id = 0`, [String(next)]);
+      } finally {
+        await conn.end();
+      }
+    };
+    const at = issued(ctx, this.name, { firstStep: String(first), nextId: String(INT_MAX - DISTANCE), broken: this.broken });
+    if (this.broken) return;
+    await setNext(first);
+    // The probe must have seen the first step before the second: a readiness signal, not a sleep.
+    const seenAt = await waitFor({
+      what: `the sequence headroom probe to read the first step (headroom under ${Math.round((1 - FIRST_STEP_USED) * 100) + 1} %)`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      check: async () => {
+        const t = ctx.timeline.series('sequence', 'headroom_percent').find(([tt, v]) => tt >= at && v < (1 - FIRST_STEP_USED) * 100 + 1)?.[0];
+        return { ready: t !== undefined, status: 'not read yet', value: t };
+      },
+    });
+    observedEffect(ctx, this.name, 'first step read by the headroom probe', { at: seenAt });
+    await setNext(INT_MAX - DISTANCE);
+    observedEffect(ctx, this.name, `second step: ${DISTANCE} ids left`);
   }
 
   /** Nothing to undo: ids, once handed out, stay; the remediation widens the column instead. */
@@ -91,12 +123,44 @@ async function remediate(ctx: ExperimentContext): Promise<void> {
   timeline.event('remediation', 'killswitch off', { table: 'events' });
 }
 
-function eventAt(r: ExperimentResult, kind: string, name: string): number | undefined {
+function eventAt(r: ExperimentResult<object>, kind: string, name: string): number | undefined {
   return r.events.find((e) => e.kind === kind && e.name === name)?.t;
 }
 
-/** Figures the assertions and the report need, from the load's own records. */
-async function measure(ctx: ExperimentContext, r: ExperimentResult): Promise<Record<string, unknown>> {
+export type IntSequenceMeasures = {
+  eventsPerSecondAtSteadyState: Figure;
+  firstFailureByShardSeconds: Record<string, number>;
+  allShardsFailedWithinSeconds: Figure;
+  clientError?: string;
+  failedEventInserts: number;
+  /** How long before the first failed insert each headroom alarm fired. */
+  headroomAlarmLeadSeconds: { '80%': Figure; '95%': Figure };
+  /** From the 80 % alarm to the 95 % one (the fault's two steps). */
+  alarmsApartSeconds: Figure;
+  warningLeadDaysAtThisRate: { '80%': Figure; '95%': Figure };
+  detectionAfterFirstFailureSeconds: Figure;
+  steps: { killswitchAfterDetectionSeconds: Figure; onlineDdlSeconds: Figure; killswitchOffAfterDdlSeconds: Figure };
+  otherEndpointsDuringKillswitch: { succeeded: number; failed: number };
+  eventIdsPastIntMax: number;
+};
+
+/** Check names the Jest file asserts one by one. */
+export const CHECK = {
+  shards: 'shards rejecting event inserts',
+  together: 'spread of the first failed insert across shards',
+  outOfRange: 'clients told the id is out of range',
+  warned80: '80 % headroom alarm before the first failed insert',
+  warned95: '95 % headroom alarm before the first failed insert',
+  apart: '80 % alarm before the 95 % alarm',
+  detection: 'event heartbeat alarm after the first failed insert',
+  killswitchSpares: 'other endpoints failing during the killswitch',
+  killswitchServes: 'other endpoints served during the killswitch',
+  pastMax: 'event ids past 2^31-1 after the migration',
+  recovery: 'time to recover from injection',
+};
+
+/** Figures the checks and the report need, from the load's own records. */
+async function measure(ctx: ExperimentContext, r: ExperimentResult<IntSequenceMeasures>): Promise<IntSequenceMeasures> {
   const inject = r.timings.injectAt ?? 0;
   const rangeErrors = ctx.load.failureDetails.filter((f) => f.op === 'create_event' && f.t >= inject && /out of range/i.test(f.message ?? ''));
   const firstFailureByShard: Record<string, number> = {};
@@ -114,49 +178,76 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult): Promise<Rec
   const otherFailed = ctx.load.failureDetails.filter((f) => f.op !== 'create_event' && during(f.t)).length;
   const pastMax = ctx.ledger.acknowledged().filter((e) => e.table === 'events' && e.id !== undefined && BigInt(e.id) > INT_MAX).length;
   const alarm = (name: string) => eventAt(r, 'alarm', name);
-  const s = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms) / 1000);
+  /** b − a in seconds, or not measured naming what is missing. */
+  const between = (a: number | undefined, aName: string, b: number | undefined, bName: string): Figure =>
+    a === undefined ? notMeasured(`no ${aName}`) : b === undefined ? notMeasured(`no ${bName}`) : seconds(b - a);
   const baselineEvents = ctx.baselineOf('heartbeat', 'event_writes_per_s');
-  const warnDays = (usedFraction: number) => (baselineEvents ? Number((INT_MAX * BigInt(Math.round((1 - usedFraction) * 1000))) / 1000n) / baselineEvents / 86400 : undefined);
+  const warnDays = (usedFraction: number): Figure =>
+    baselineEvents ? Number((INT_MAX * BigInt(Math.round((1 - usedFraction) * 1000))) / 1000n) / baselineEvents / 86400 : notMeasured('no steady-state event rate');
+  const [a80, a95, hb] = [alarm('integer-headroom-80'), alarm('integer-headroom-95'), alarm('event-heartbeat')];
   return {
-    eventsPerSecondAtSteadyState: baselineEvents,
-    firstFailureByShardSeconds: Object.fromEntries(Object.entries(firstFailureByShard).map(([k, t]) => [k, s(t - inject)])),
-    allShardsFailedWithinSeconds: firsts.length ? s(Math.max(...firsts) - Math.min(...firsts)) : undefined,
+    eventsPerSecondAtSteadyState: figure(baselineEvents, 'no steady-state event rate'),
+    firstFailureByShardSeconds: Object.fromEntries(Object.entries(firstFailureByShard).map(([k, t]) => [k, seconds(t - inject)])),
+    allShardsFailedWithinSeconds: firsts.length ? seconds(Math.max(...firsts) - Math.min(...firsts)) : notMeasured('no insert failed out of range'),
     clientError: rangeErrors[0]?.message,
     failedEventInserts: rangeErrors.length,
     headroomAlarmLeadSeconds: {
-      '80%': firstFailure !== undefined && alarm('integer-headroom-80') !== undefined ? s(firstFailure - alarm('integer-headroom-80')!) : undefined,
-      '95%': firstFailure !== undefined && alarm('integer-headroom-95') !== undefined ? s(firstFailure - alarm('integer-headroom-95')!) : undefined,
+      '80%': between(a80, '80 % headroom alarm', firstFailure, 'failed insert'),
+      '95%': between(a95, '95 % headroom alarm', firstFailure, 'failed insert'),
     },
+    alarmsApartSeconds: between(a80, '80 % headroom alarm', a95, '95 % headroom alarm'),
     warningLeadDaysAtThisRate: { '80%': warnDays(0.8), '95%': warnDays(0.95) },
-    detectionAfterFirstFailureSeconds: firstFailure !== undefined && alarm('event-heartbeat') !== undefined ? s(alarm('event-heartbeat')! - firstFailure) : undefined,
+    detectionAfterFirstFailureSeconds: between(firstFailure, 'failed insert', hb, 'event heartbeat alarm'),
     steps: {
-      killswitchAfterDetectionSeconds: killOn !== undefined && alarm('event-heartbeat') !== undefined ? s(killOn - alarm('event-heartbeat')!) : undefined,
-      onlineDdlSeconds: killOn !== undefined && ddlDone !== undefined ? s(ddlDone - killOn) : undefined,
-      killswitchOffAfterDdlSeconds: ddlDone !== undefined && killOff !== undefined ? s(killOff - ddlDone) : undefined,
+      killswitchAfterDetectionSeconds: between(hb, 'event heartbeat alarm', killOn, 'killswitch'),
+      onlineDdlSeconds: between(killOn, 'killswitch', ddlDone, 'finished Online DDL'),
+      killswitchOffAfterDdlSeconds: between(ddlDone, 'finished Online DDL', killOff, 'killswitch lifted'),
     },
     otherEndpointsDuringKillswitch: { succeeded: otherOk, failed: otherFailed },
     eventIdsPastIntMax: pastMax,
   };
 }
 
-function compare(r: ExperimentResult): IncidentComparison[] {
-  const m = (r.measured ?? {}) as Record<string, any>;
-  const sec = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(2)} s` : 'not measured');
+/** Every threshold of the experiment, as checks in its result (pure). */
+export function intSequenceChecks(r: ExperimentResult<IntSequenceMeasures>): Check[] {
+  const m = r.measured;
+  if (!m) return [atMost('int-sequence measures', notMeasured('measure did not run'), 0)];
+  const positive = (f: Figure): boolean | undefined => (isMeasured(f) ? f > 0 : undefined);
+  const why = (f: Figure) => (isMeasured(f) ? '' : f.notMeasured);
+  return [
+    equals(CHECK.shards, Object.keys(m.firstFailureByShardSeconds).length, SHARD_COUNT, 'shards'),
+    atMost(CHECK.together, m.allShardsFailedWithinSeconds, ALL_SHARDS_WITHIN_SECONDS),
+    holds(CHECK.outOfRange, m.clientError === undefined ? undefined : /out of range/i.test(m.clientError), 'no client error recorded'),
+    holds(CHECK.warned80, positive(m.headroomAlarmLeadSeconds['80%']), why(m.headroomAlarmLeadSeconds['80%'])),
+    holds(CHECK.warned95, positive(m.headroomAlarmLeadSeconds['95%']), why(m.headroomAlarmLeadSeconds['95%'])),
+    holds(CHECK.apart, positive(m.alarmsApartSeconds), why(m.alarmsApartSeconds)),
+    atMost(CHECK.detection, m.detectionAfterFirstFailureSeconds, DETECT_WITHIN_SECONDS),
+    equals(CHECK.killswitchSpares, m.otherEndpointsDuringKillswitch.failed, 0, 'requests'),
+    atLeast(CHECK.killswitchServes, m.otherEndpointsDuringKillswitch.succeeded, 1, 'requests'),
+    atLeast(CHECK.pastMax, m.eventIdsPastIntMax, 1, 'ids'),
+    atMost(CHECK.recovery, r.timings.timeToRecoverSeconds, RECOVER_WITHIN_SECONDS),
+  ];
+}
+
+function compare(r: ExperimentResult<IntSequenceMeasures>): IncidentComparison[] {
+  const m = r.measured;
+  const sec = (x: Figure | undefined) => (isMeasured(x) ? `${x.toFixed(2)} s` : 'not measured');
+  const n = (x: Figure | undefined) => (isMeasured(x) ? x.toFixed(0) : '?');
   return [
     {
       what: 'warning before exhaustion',
       incident: 'none: the integer-growth monitor did not cover Vitess sequences',
-      measured: `headroom alarms ${sec(m.headroomAlarmLeadSeconds?.['95%'])} (95 %) before the first failed insert; at this run's ${Number(m.eventsPerSecondAtSteadyState ?? 0).toFixed(0)} inserts/s an 80 % alarm warns ${Number(m.warningLeadDaysAtThisRate?.['80%'] ?? 0).toFixed(0)} days ahead`,
+      measured: `headroom alarms ${sec(m?.headroomAlarmLeadSeconds['80%'])} (80 %) and ${sec(m?.headroomAlarmLeadSeconds['95%'])} (95 %) before the first failed insert; at this run's ${n(m?.eventsPerSecondAtSteadyState)} inserts/s an 80 % alarm warns ${n(m?.warningLeadDaysAtThisRate['80%'])} days ahead`,
     },
-    { what: 'all shards fail together', incident: 'every shard rejected inserts at the same instant', measured: `all shards within ${sec(m.allShardsFailedWithinSeconds)}` },
-    { what: 'detection', incident: '~3 min from the first failure to the heartbeat alarm', measured: `${sec(m.detectionAfterFirstFailureSeconds)} after the first failure` },
-    { what: 'killswitch', incident: '46 min after the first failure', measured: `${sec(m.steps?.killswitchAfterDetectionSeconds)} after the alarm` },
-    { what: 'migration to BIGINT', incident: '~70 min (PR opened 11:50, deployed 13:00)', measured: `Online DDL ${sec(m.steps?.onlineDdlSeconds)}` },
+    { what: 'all shards fail together', incident: 'every shard rejected inserts at the same instant', measured: `all shards within ${sec(m?.allShardsFailedWithinSeconds)}` },
+    { what: 'detection', incident: '~3 min from the first failure to the heartbeat alarm', measured: `${sec(m?.detectionAfterFirstFailureSeconds)} after the first failure` },
+    { what: 'killswitch', incident: '46 min after the first failure', measured: `${sec(m?.steps.killswitchAfterDetectionSeconds)} after the alarm` },
+    { what: 'migration to BIGINT', incident: '~70 min (PR opened 11:50, deployed 13:00)', measured: `Online DDL ${sec(m?.steps.onlineDdlSeconds)}` },
     { what: 'recovery', incident: '~2 h 12 min to full recovery', measured: `${sec(r.timings.timeToRecoverSeconds)} from injection` },
   ];
 }
 
-export function intSequence(broken = false): Experiment {
+export function intSequence(broken = false): Experiment<IntSequenceMeasures> {
   return {
     name: broken ? 'int-sequence-exhaustion-broken-fault' : 'int-sequence-exhaustion',
     title: 'A 32-bit key fed by a global sequence runs out on every shard at once',
@@ -177,6 +268,7 @@ export function intSequence(broken = false): Experiment {
     detectTimeoutSeconds: broken ? 30 : 60,
     recovery: { timeoutSeconds: RECOVER_WITHIN_SECONDS },
     measure,
+    checks: intSequenceChecks,
     compare,
   };
 }

@@ -18,6 +18,7 @@ import { INBOX_TABLES, withInboxSchema } from '../workload/schema';
 import { verifyLedger } from '../workload/verify';
 import { SideApp } from '../workload/side-app';
 import { describeCheck } from './assertions';
+import { detections, verdictOf } from './verdict';
 import type { Experiment, ExperimentContext, ExperimentResult, Phase, RunOptions } from './experiment';
 import { baseline, errorWindow, longestGap, recoveredOnAverage, seconds, settledHeartbeat } from './timings';
 
@@ -252,12 +253,9 @@ export class ExperimentRun<M extends object> {
     await new Promise((r) => setTimeout(r, Math.max(0, tailEnd - timeline.now())));
     detectors.stop();
     await load.stop();
-    for (const d of this.rules) {
-      const a = detectors.first(d.name);
-      result.timings.detectionSeconds[d.name] = a ? seconds(a.t - injectAt) : null;
-      // Armed a moment before the fault is issued: an alarm in between was not caused by it.
-      if (a && a.t < injectAt) result.problems.push(`detector ${d.name} fired ${seconds(injectAt - a.t)} s before the fault was issued: not a detection of it`);
-    }
+    const found = detections(Object.fromEntries(this.rules.map((d) => [d.name, detectors.first(d.name)?.t])), injectAt);
+    result.timings.detectionSeconds = found.seconds;
+    result.problems.push(...found.problems);
     const primary = exp.primaryDetector === undefined ? 'heartbeat-anomaly' : exp.primaryDetector;
     if (primary !== null && ([] as string[]).concat(primary).every((d) => result.timings.detectionSeconds[d] == null)) {
       result.problems.push(`detector ${([] as string[]).concat(primary).join(' or ')} never fired`);
@@ -314,9 +312,8 @@ export class ExperimentRun<M extends object> {
    */
   private settleVerdict(): void {
     const { result } = this;
-    if (result.problems.length || !this.verified) result.verdict = 'fail';
-    else result.verdict = result.ledger?.verdict === 'unknown' ? 'unknown' : 'pass';
     if (!this.verified && !result.problems.length) result.problems.push('the run ended before its verification');
+    result.verdict = verdictOf({ problems: result.problems, verified: this.verified, ledger: result.ledger });
   }
 
   /** Always runs: the fault healed, everything stopped, the JSON report written, logs kept on failure. */

@@ -1,0 +1,32 @@
+// The one verdict of a run, and detection times under the one rule for time. Pure, so the
+// rules are unit-tested: anything found anywhere fails the run; nothing passes unverified.
+import type { LedgerVerdict } from '../workload/ledger';
+import { seconds } from './timings';
+
+export type Verdict = 'pass' | 'fail' | 'unknown';
+
+/**
+ * Set once everything that can find a problem has run (checks, heal, verify): any problem
+ * fails the run; a run that never reached its verification fails; a ledger that could not be
+ * read leaves it unknown (never pass).
+ */
+export function verdictOf(o: { problems: readonly string[]; verified: boolean; ledger?: Pick<LedgerVerdict, 'verdict'> }): Verdict {
+  if (o.problems.length || !o.verified) return 'fail';
+  if (!o.ledger || o.ledger.verdict === 'unknown') return 'unknown';
+  return o.ledger.verdict === 'pass' ? 'pass' : 'fail';
+}
+
+/**
+ * Seconds from the fault's issue to each detector's first alarm (null: never fired). An alarm
+ * before the issue (detectors are armed a moment earlier) was not caused by the fault: its
+ * negative time is kept and it is named as a problem, which fails the run.
+ */
+export function detections(firstAlarms: Record<string, number | undefined>, injectAt: number): { seconds: Record<string, number | null>; problems: string[] } {
+  const out: Record<string, number | null> = {};
+  const problems: string[] = [];
+  for (const [name, t] of Object.entries(firstAlarms)) {
+    out[name] = t === undefined ? null : seconds(t - injectAt);
+    if (t !== undefined && t < injectAt) problems.push(`detector ${name} fired ${seconds(injectAt - t)} s before the fault was issued: not a detection of it`);
+  }
+  return { seconds: out, problems };
+}
