@@ -15,8 +15,9 @@ import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { DeployFault } from '../harness/faults/deploy';
 import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { guardQuery, GuardVerdict } from '../harness/observe/query-guard';
-import { INBOX_QUERIES } from '../harness/workload/app';
+import { INBOX_LIST_QUERY } from '../harness/workload/inbox-routes';
 import { withInboxSchema } from '../harness/workload/schema';
+import { inboxJoinRoutes, joinedInboxQuery } from './routes/inbox-join';
 
 /** Rows in the other keyspace's table: a scan of them takes tens of milliseconds here, per row joined. */
 export const URL_VERDICT_ROWS = 200_000;
@@ -139,6 +140,8 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
     title: 'A cross-keyspace join ships to the inbox list; heartbeat alarm, automatic rollback, slow queries drained',
     incident: { file: '2025-10-17-cross-keyspace-join-full-scans.txt', timeline: INCIDENT_TIMELINE },
     topology,
+    // The deployed query, served by the app once the flag names it; url_verdicts is in the sequence keyspace.
+    app: { routes: [inboxJoinRoutes(SEQUENCE_KEYSPACE)] },
     // The inbox list is the hot path here: a third of the requests (reads of one conversation fewer).
     load: { mix: { list_inbox: 30, read_conversation: 10 } },
     fault,
@@ -174,8 +177,9 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
       // The pre-deploy guard, as a CI step would run it before shipping: both queries planned.
       // The deploy then goes ahead anyway: the run shows what the guard would have prevented.
       const sample = [7];
+      const queries = { plain: INBOX_LIST_QUERY, joined: joinedInboxQuery(SEQUENCE_KEYSPACE) };
       for (const variant of ['plain', 'joined'] as const) {
-        const v = await guardQuery(cluster, INBOX_QUERIES[variant], sample);
+        const v = await guardQuery(cluster, queries[variant], sample);
         guard[variant] = v.findings;
         guard.routes[variant] = v.routes.map((r) => ({ keyspace: r.keyspace, variant: r.variant, query: r.query, scans: r.explain.map((e) => `${e.table}: ${e.type}${e.key ? ` via ${e.key}` : ''}, ~${e.rows} rows`) }));
       }

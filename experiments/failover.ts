@@ -12,7 +12,7 @@ import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { firstAlarm, onsetAfter, seconds, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
-import { shardWriteProbes, VtorcProbe } from '../harness/observe/failover-probes';
+import { shardWriteProbes, shardWritesIn, VtorcProbe } from '../harness/observe/failover-probes';
 import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
 import type { AppOptions } from '../harness/workload/app';
 import { AppProcess } from '../harness/workload/app-process';
@@ -253,12 +253,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult<FailoverMeasu
   // failover's blast radius. Those stretches are reported apart, not judged.
   const windowStart = fault.diedAt ?? injectAt;
   const windowEnd = r.timings.recoveredAt ?? end;
-  const writes = (shard: string, from = windowStart, to = windowEnd) => {
-    const inWindow = ([t]: [number, number]) => t >= from && t <= to;
-    const ok = tl.series('shard_write', 'ok', { shard }).filter(inWindow);
-    const lat = tl.series('shard_write', 'latency_ms', { shard }).filter(inWindow);
-    return { ok, failedWrites: ok.filter(([, v]) => v === 0).length, maxWriteMs: Math.round(Math.max(0, ...lat.map(([, v]) => v))) };
-  };
+  const writes = (shard: string, from = windowStart, to = windowEnd) => shardWritesIn(tl, shard, from, to);
   const faultShard = writes(SHARD);
   const otherShard = writes(OTHER_SHARD);
   const beforeDeath = fault.diedAt !== undefined && fault.diedAt > injectAt ? { other: writes(OTHER_SHARD, injectAt, fault.diedAt), fault: writes(SHARD, injectAt, fault.diedAt) } : undefined;

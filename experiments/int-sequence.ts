@@ -15,6 +15,7 @@ import { waitFor } from '../harness/cluster/readiness';
 import { headroomLow, heartbeatAnomaly } from '../harness/observe/detectors';
 import { HeartbeatProbe } from '../harness/observe/probes';
 import { INBOX_TABLES, withInboxSchema } from '../harness/workload/schema';
+import { killswitchRoutes, setKillswitch } from './routes/killswitch';
 
 export const INT_MAX = 2147483647n;
 /** Sequence ids each trip to the sequence table reserves: small, so the advance takes effect at once. */
@@ -115,11 +116,11 @@ export class SequenceAdvanceFault implements Fault {
 /** Remediation, as the incident's: killswitch, migrate to BIGINT with Online DDL, lift the killswitch. */
 async function remediate(ctx: ExperimentContext): Promise<void> {
   const { timeline, app, cluster } = ctx;
-  await app.killswitch('events', true);
+  await setKillswitch(app, 'events', true);
   timeline.event('remediation', 'killswitch on', { table: 'events' });
   const ddl = await runOnlineDdl(cluster, SHARDED_KEYSPACE, 'ALTER TABLE events MODIFY id BIGINT NOT NULL');
   timeline.event('remediation', 'events.id migrated to BIGINT', { uuid: ddl.uuid, seconds: ddl.seconds });
-  await app.killswitch('events', false);
+  await setKillswitch(app, 'events', false);
   timeline.event('remediation', 'killswitch off', { table: 'events' });
 }
 
@@ -253,6 +254,8 @@ export function intSequence(broken = false): Experiment<IntSequenceMeasures> {
     title: 'A 32-bit key fed by a global sequence runs out on every shard at once',
     incident: INCIDENT,
     topology,
+    // The remediation's killswitch is a route of its own.
+    app: { routes: [killswitchRoutes()] },
     load: { rate: 150, mix: { create_event: 40 } },
     ledgerTables: [...INBOX_TABLES, { name: 'events', shardKey: 'id', payload: ['kind'] }],
     // The incident's heartbeat counted only the table's own writes (Fin's event records).

@@ -46,12 +46,19 @@ export class VtorcProbe implements Probe {
  * One heartbeat row written into one shard through vtgate every period: `ok` (1/0) and
  * `latency_ms`, stamped when the write completed. A failover shows as failures or (with
  * vtgate buffering) as one long write; the untouched shard should show neither.
+ *
+ * A write still outstanding at a period adds a `latency_ms` sample of its age so far instead
+ * of a new write: stamped at completion alone, a write that starts inside a window and ends
+ * after it (or never) would leave that window without a sample, and a stall read as healthy.
  */
 export class ShardWriteProbe implements Probe {
   readonly name = 'shard_write';
   private readonly range: ReturnType<typeof parseShardName>;
   /** Far above what the sequences hand out, and new for every probe (runs share a cluster). */
   private cursor = 10n ** 15n + BigInt(Date.now()) * 1000n;
+  /** Send instant of the write in flight (one at a time). */
+  private sentAt?: number;
+  private closed = false;
 
   constructor(
     private readonly pool: Pool,
@@ -62,24 +69,48 @@ export class ShardWriteProbe implements Probe {
     this.range = parseShardName(shard);
   }
 
+  /** Returns at once: the write completes (and is sampled) on its own. */
   async sample(tl: Timeline): Promise<void> {
+    const labels = { shard: this.shard };
+    const now = tl.now();
+    if (this.sentAt !== undefined) {
+      tl.sample(this.name, 'latency_ms', now - this.sentAt, labels, now);
+      return;
+    }
     const id = nextIdInShard(this.range, this.cursor);
     this.cursor = id + 1n;
-    const sent = tl.now();
-    let ok = 1;
-    try {
-      await this.pool.query({ sql: 'INSERT INTO heartbeats (id, token) VALUES (?, ?)', values: [String(id), `shard-write-${this.shard}`], timeout: this.timeoutMs });
-    } catch {
-      ok = 0;
-    }
-    const t = tl.now();
-    tl.sample(this.name, 'ok', ok, { shard: this.shard }, t);
-    tl.sample(this.name, 'latency_ms', t - sent, { shard: this.shard }, t);
+    const sent = (this.sentAt = now);
+    void this.pool
+      .query({ sql: 'INSERT INTO heartbeats (id, token) VALUES (?, ?)', values: [String(id), `shard-write-${this.shard}`], timeout: this.timeoutMs })
+      .then(
+        () => 1,
+        () => 0,
+      )
+      .then((ok) => {
+        this.sentAt = undefined;
+        // Writes the pool's end cut short say nothing about the shard.
+        if (this.closed) return;
+        const t = tl.now();
+        tl.sample(this.name, 'ok', ok, labels, t);
+        tl.sample(this.name, 'latency_ms', t - sent, labels, t);
+      });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.end();
   }
+}
+
+/**
+ * One shard's probe writes within [from, to]: how many failed, and the slowest, counting a
+ * write still in flight at its age (the in-flight samples), so a stall across `to` shows.
+ */
+export function shardWritesIn(tl: Timeline, shard: string, from: number, to: number): { failedWrites: number; maxWriteMs: number } {
+  const inWindow = ([t]: [number, number]) => t >= from && t <= to;
+  const ok = tl.series('shard_write', 'ok', { shard }).filter(inWindow);
+  const latency = tl.series('shard_write', 'latency_ms', { shard }).filter(inWindow);
+  return { failedWrites: ok.filter(([, v]) => v === 0).length, maxWriteMs: Math.round(Math.max(0, ...latency.map(([, v]) => v))) };
 }
 
 export function shardWriteProbes(cluster: Cluster, keyspace: string): Probe[] {

@@ -1,7 +1,13 @@
 // Runs the workload app in its own process on 127.0.0.1, as an application would run.
 import { ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppCounters, AppOptions, PoolCheck } from './app';
+import { errorAnswer } from './app-answers';
+import { routeModuleProblem } from './app-routes';
+
+/** What the app's process says once: where it listens, or why it could not start. */
+type Started = { port: number } | { error: string };
 
 export class AppProcess {
   private constructor(
@@ -10,15 +16,21 @@ export class AppProcess {
   ) {}
 
   static async start(options: AppOptions): Promise<AppProcess> {
+    // Wrong paths are the harness's mistake: say so before a process is forked.
+    for (const spec of options.routes ?? []) {
+      const problem = routeModuleProblem(spec) ?? (existsSync(spec.module) ? undefined : `route module ${spec.module}: no such file`);
+      if (problem) throw new Error(`the workload app's options: ${problem}`);
+    }
     const child = fork(join(__dirname, 'app-main.ts'), [JSON.stringify(options)], {
       execArgv: ['-r', 'ts-node/register/transpile-only'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the workload app did not start listening within 30 s')), 30_000);
-      child.once('message', (m: { port: number }) => {
+      child.once('message', (m: Started) => {
         clearTimeout(timer);
-        resolve(m.port);
+        if ('error' in m) reject(new Error(`the workload app did not start: ${m.error}`));
+        else resolve(m.port);
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
@@ -39,17 +51,16 @@ export class AppProcess {
 
   /** Sets a feature flag (how a deploy or a rollback reaches the running app here). */
   async setFlag(name: string, value: string): Promise<void> {
-    await this.admin('flag', { name, value }, `flag ${name}=${value}`);
+    await this.post('/admin/flag', { name, value }, `flag ${name}=${value}`);
   }
 
-  /** Switches writes to one table off (true) or on again (false). */
-  async killswitch(table: string, on: boolean): Promise<void> {
-    await this.admin('killswitch', { table, on: String(on) }, `killswitch ${table} ${on ? 'on' : 'off'}`);
-  }
-
-  private async admin(path: string, body: Record<string, string>, what: string): Promise<void> {
-    const r = await fetch(`${this.url}/admin/${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    if (!r.ok) throw new Error(`${what}: HTTP ${r.status}`);
+  /** Posts to one of the app's routes (an experiment's admin switch); a non-2xx answer throws, naming `what`. */
+  async post(path: string, body: Record<string, string>, what: string): Promise<void> {
+    const r = await fetch(`${this.url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    if (!r.ok) {
+      const said = errorAnswer(await r.text()).error;
+      throw new Error(`${what}: HTTP ${r.status}${said ? `: ${said}` : ''}`);
+    }
   }
 
   async stop(): Promise<void> {

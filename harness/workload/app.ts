@@ -1,14 +1,23 @@
 // The workload app: a small support inbox over HTTP, backed by vtgate through mysql2, shaped
 // like the incidents' apps. It answers 2xx only after the database acknowledged the write.
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import mysql from 'mysql2/promise';
-import type { Connection, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+// Routes are find-my-way's; the inbox's own are in inbox-routes.ts, an experiment's in the
+// route modules it names (app-routes.ts says what they see).
+import { createServer, Server } from 'node:http';
+import Router from 'find-my-way';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { ANSWER_CODES } from './app-answers';
+import { connectDb } from './app-db';
+import { jsonBody, loadRouteModule, RouteContext, RouteModuleSpec, send } from './app-routes';
+import { INBOX_QUERY_FLAG, PLAIN_INBOX, registerInboxRoutes } from './inbox-routes';
+
+export type { PoolCheck } from './app-db';
 
 export interface AppOptions {
   /** Where the app's connections go: vtgate, or (the incident's set-up) one MySQL server directly. */
   vtgate: { host: string; port: number };
   /** MySQL user and schema (vtgate: app / customer; a tablet's mysqld: its own user and database). */
   user?: string;
+  /** The keyspace (through vtgate) or schema the workload's tables live in. */
   database?: string;
   /**
    * 'pool': mysql2's pool, which drops a broken connection and opens a new one (heals).
@@ -22,16 +31,27 @@ export interface AppOptions {
   connectTimeoutMs?: number;
   /** Per-query limit; a query past it answers 503 (indeterminate to the ledger). */
   queryTimeoutMs?: number;
+  /** An experiment's own routes, loaded after the workload's (see app-routes.ts). */
+  routes?: RouteModuleSpec[];
 }
+
+export const DEFAULT_APP_OPTIONS: Required<Omit<AppOptions, 'vtgate'>> = {
+  user: 'app',
+  database: 'customer',
+  readsFrom: 'primary',
+  poolMode: 'pool',
+  poolSize: 16,
+  connectTimeoutMs: 2000,
+  queryTimeoutMs: 5000,
+  routes: [],
+};
 
 export interface AppCounters {
   writesOk: number;
   /** Successful writes per table: a table's own heartbeat (e.g. Fin's event records). */
   writesOkByTable: Record<string, number>;
-  /** Writes answered 2xx without touching the database because a killswitch was on. */
+  /** Writes answered 2xx without touching the database because a route module switched them off. */
   writesSkipped: number;
-  /** Tables whose writes are switched off. */
-  killswitches: string[];
   writesFailed: number;
   readsOk: number;
   readsFailed: number;
@@ -44,213 +64,102 @@ export interface AppCounters {
   inFlight: Record<string, number>;
 }
 
-/**
- * The inbox list, and what a deploy switches it to: the same list with each conversation's
- * URL-reputation verdict, joined from a table in another keyspace on a column with no index.
- */
-export const INBOX_QUERIES = {
-  plain: 'SELECT id, subject FROM conversations WHERE inbox_id = ? ORDER BY id DESC LIMIT 20',
-  joined:
-    'SELECT c.id, c.subject, v.verdict FROM conversations c LEFT JOIN commerce.url_verdicts v ON v.conversation_token = c.token ' +
-    'WHERE c.inbox_id = ? ORDER BY c.id DESC LIMIT 20',
-} as const;
-
-/** Every connection the app's pool would hand out, tried once. */
-export interface PoolCheck {
-  total: number;
-  usable: number;
-  /** Error code (or message) per unusable connection. */
-  failures: string[];
-}
-
-interface Db {
-  query<T extends RowDataPacket[] | ResultSetHeader>(sql: string, values: unknown[]): Promise<T>;
-  /** Runs a trivial query on each of the pool's connections. */
-  check(): Promise<PoolCheck>;
-  close(): Promise<void>;
-}
-
-const CHECK_SQL = 'SELECT 1 AS ok';
-
-async function tally(attempts: Promise<unknown>[]): Promise<PoolCheck> {
-  const settled = await Promise.allSettled(attempts);
-  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as { code?: string }).code ?? (s.reason as Error).message)] : []));
-  return { total: settled.length, usable: settled.length - failures.length, failures };
-}
-
-function poolDb(o: Required<AppOptions>): Db {
-  const pool: Pool = mysql.createPool({
-    host: o.vtgate.host,
-    port: o.vtgate.port,
-    user: o.user,
-    database: o.database,
-    connectionLimit: o.poolSize,
-    connectTimeout: o.connectTimeoutMs,
-    enableKeepAlive: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-  });
-  return {
-    async query(sql, values) {
-      const [r] = await pool.query({ sql, values, timeout: o.queryTimeoutMs });
-      return r as never;
-    },
-    // Holds poolSize connections at once, so every slot the pool has (or would make) is tried.
-    async check() {
-      const held: PoolConnection[] = [];
-      try {
-        return await tally(
-          Array.from({ length: o.poolSize }, async () => {
-            const c = await pool.getConnection();
-            held.push(c);
-            await c.query({ sql: CHECK_SQL, timeout: o.queryTimeoutMs });
-          }),
-        );
-      } finally {
-        for (const c of held) c.release();
-      }
-    },
-    close: () => pool.end(),
-  };
-}
-
-function staticDb(o: Required<AppOptions>): Db {
-  const conns: Promise<Connection>[] = Array.from({ length: o.poolSize }, () =>
-    mysql.createConnection({
-      host: o.vtgate.host,
-      port: o.vtgate.port,
-      user: o.user,
-      database: o.database,
-      connectTimeout: o.connectTimeoutMs,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    }),
-  );
-  // A broken connection emits 'error'; without a listener that would crash the app.
-  for (const c of conns) void c.then((conn) => conn.on('error', () => undefined), () => undefined);
-  let next = 0;
-  return {
-    async query(sql, values) {
-      const conn = await conns[next++ % conns.length];
-      const [r] = await conn.query({ sql, values, timeout: o.queryTimeoutMs });
-      return r as never;
-    },
-    check: () => tally(conns.map(async (c) => (await c).query({ sql: CHECK_SQL, timeout: o.queryTimeoutMs }))),
-    async close() {
-      await Promise.all(conns.map((c) => c.then((conn) => conn.destroy(), () => undefined)));
-    },
-  };
-}
-
-async function body(req: IncomingMessage): Promise<Record<string, string>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  if (chunks.length === 0) return {};
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
-}
-
-function send(res: ServerResponse, status: number, payload: unknown): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 export interface App {
   server: Server;
   counters: AppCounters;
   close(): Promise<void>;
 }
 
+/** Builds the app (routes, pools; no connection is opened until a request needs one). Throws when a route module cannot be loaded. */
 export function createApp(options: AppOptions): App {
-  const o: Required<AppOptions> = { user: 'app', database: 'customer', readsFrom: 'primary', poolMode: 'pool', poolSize: 16, connectTimeoutMs: 2000, queryTimeoutMs: 5000, ...options };
-  const connect = o.poolMode === 'static' ? staticDb : poolDb;
-  const db = connect(o);
+  const o = { ...DEFAULT_APP_OPTIONS, ...options };
+  const dbOptions = { host: o.vtgate.host, port: o.vtgate.port, user: o.user, database: o.database, poolMode: o.poolMode, poolSize: o.poolSize, connectTimeoutMs: o.connectTimeoutMs, queryTimeoutMs: o.queryTimeoutMs };
+  const db = connectDb(dbOptions);
   // Replica reads get their own connections of the same kind (a static pool stays static).
-  const readDb = o.readsFrom === 'replica' ? connect({ ...o, database: `${o.database}@replica` }) : db;
+  const readDb = o.readsFrom === 'replica' ? connectDb({ ...dbOptions, database: `${o.database}@replica` }) : db;
   const counters: AppCounters = {
     writesOk: 0,
     writesOkByTable: {},
     writesSkipped: 0,
-    killswitches: [],
     writesFailed: 0,
     readsOk: 0,
     readsFailed: 0,
     errorsByCode: {},
     errorSamples: {},
-    flags: { 'inbox-query': 'plain' },
+    flags: { [INBOX_QUERY_FLAG]: PLAIN_INBOX },
     inFlight: {},
   };
-  const killed = new Set<string>();
+  const countError = (isWrite: boolean, code: string, message: string) => {
+    if (isWrite) counters.writesFailed += 1;
+    else counters.readsFailed += 1;
+    counters.errorsByCode[code] = (counters.errorsByCode[code] ?? 0) + 1;
+    counters.errorSamples[code] ??= message.slice(0, 300);
+  };
 
-  const write = async (res: ServerResponse, table: string, sql: string, values: unknown[]) => {
-    if (killed.has(table)) {
-      // The killswitch: the caller goes on as if the record were optional (as the incident's did).
-      counters.writesSkipped += 1;
-      return send(res, 200, { skipped: true });
+  const router: RouteContext['router'] = Router({
+    ignoreTrailingSlash: true,
+    // Its own code: to the load, a request no route took is a failure, never a "not found" read.
+    defaultRoute: (req, res) => {
+      const error = `no route ${req.method} ${(req.url ?? '/').split('?')[0]}`;
+      countError(req.method === 'POST', ANSWER_CODES.noRoute, error);
+      send(res, 404, { error, code: ANSWER_CODES.noRoute });
+    },
+  });
+  const skips: ((table: string) => boolean)[] = [];
+  const app: RouteContext = {
+    router,
+    db,
+    readDb,
+    counters,
+    inboxQueries: new Map(),
+    skipWrites: (predicate) => void skips.push(predicate),
+    async write(res, table, sql, values) {
+      if (skips.some((skip) => skip(table))) {
+        // The caller goes on as if the record were optional (as the incident's killswitch did).
+        counters.writesSkipped += 1;
+        return send(res, 200, { skipped: true });
+      }
+      const r = await db.query<ResultSetHeader>(sql, values);
+      counters.writesOk += 1;
+      counters.writesOkByTable[table] = (counters.writesOkByTable[table] ?? 0) + 1;
+      send(res, 201, { id: String(r.insertId) });
+    },
+    async read(sql, values) {
+      const rows = await readDb.query<RowDataPacket[]>(sql, values);
+      counters.readsOk += 1;
+      return rows;
+    },
+    jsonBody,
+    send,
+  };
+
+  router.on('GET', '/metrics', (_req, res) => send(res, 200, counters));
+  router.on('GET', '/admin/pool-check', async (_req, res) => send(res, 200, await db.check()));
+  router.on('POST', '/admin/flag', async (req, res) => {
+    const b = await jsonBody(req);
+    if (!b.name || b.value === undefined) return send(res, 400, { error: 'flag needs a name and a value', code: 'BAD_FLAG' });
+    // A deploy to a variant nobody registered would serve nothing new: refuse it where it is made.
+    if (b.name === INBOX_QUERY_FLAG && !app.inboxQueries.has(b.value)) {
+      return send(res, 400, { error: `no inbox query variant '${b.value}' (registered: ${[...app.inboxQueries.keys()].join(', ')}); is its route module in AppOptions.routes?`, code: 'BAD_FLAG' });
     }
-    const r = await db.query<ResultSetHeader>(sql, values);
-    counters.writesOk += 1;
-    counters.writesOkByTable[table] = (counters.writesOkByTable[table] ?? 0) + 1;
-    send(res, 201, { id: String(r.insertId) });
-  };
-  /** `one`: a single object that may not exist (404); otherwise a list, possibly empty. */
-  const read = async (res: ServerResponse, sql: string, values: unknown[], one: boolean) => {
-    const rows = await readDb.query<RowDataPacket[]>(sql, values);
-    counters.readsOk += 1;
-    send(res, one && rows.length === 0 ? 404 : 200, rows);
-  };
+    counters.flags[b.name] = b.value;
+    send(res, 200, { flags: counters.flags });
+  });
+  try {
+    registerInboxRoutes(app);
+    for (const spec of o.routes) loadRouteModule(spec, app);
+  } catch (e) {
+    // No app: release the connections a static pool has already opened.
+    void db.close().catch(() => undefined);
+    if (readDb !== db) void readDb.close().catch(() => undefined);
+    throw e;
+  }
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://app');
-    const parts = url.pathname.split('/').filter(Boolean);
     const isWrite = req.method === 'POST';
-    const handle = async () => {
-      const b = isWrite ? await body(req) : {};
-      if (req.method === 'POST' && parts[0] === 'conversations' && parts.length === 1) {
-        return write(res, 'conversations', 'INSERT INTO conversations (token, inbox_id, subject) VALUES (?, ?, ?)', [b.token, Number(b.inbox_id), b.subject]);
-      }
-      if (req.method === 'POST' && parts[0] === 'conversations' && parts[2] === 'messages') {
-        return write(res, 'messages', 'INSERT INTO messages (conversation_id, token, body) VALUES (?, ?, ?)', [parts[1], b.token, b.body]);
-      }
-      if (req.method === 'POST' && parts[0] === 'heartbeat') {
-        return write(res, 'heartbeats', 'INSERT INTO heartbeats (token) VALUES (?)', [b.token]);
-      }
-      if (req.method === 'POST' && parts[0] === 'events') {
-        return write(res, 'events', 'INSERT INTO events (token, conversation_id, kind) VALUES (?, ?, ?)', [b.token, b.conversation_id, b.kind]);
-      }
-      if (req.method === 'POST' && parts[0] === 'admin' && parts[1] === 'killswitch') {
-        if (b.on === 'true') killed.add(b.table);
-        else killed.delete(b.table);
-        counters.killswitches = [...killed];
-        return send(res, 200, { killswitches: counters.killswitches });
-      }
-      if (req.method === 'GET' && parts[0] === 'conversations' && parts.length === 2) {
-        return read(res, 'SELECT c.id, c.subject, m.id AS message_id, m.body FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ?', [parts[1]], true);
-      }
-      if (req.method === 'GET' && parts[0] === 'inbox' && parts.length === 2) {
-        const variant = counters.flags['inbox-query'] === 'joined' ? 'joined' : 'plain';
-        counters.inFlight[variant] = (counters.inFlight[variant] ?? 0) + 1;
-        try {
-          return await read(res, INBOX_QUERIES[variant], [Number(parts[1])], false);
-        } finally {
-          counters.inFlight[variant] -= 1;
-        }
-      }
-      if (req.method === 'POST' && parts[0] === 'admin' && parts[1] === 'flag') {
-        if (!b.name || b.value === undefined) return send(res, 400, { error: 'flag needs a name and a value' });
-        counters.flags[b.name] = b.value;
-        return send(res, 200, { flags: counters.flags });
-      }
-      if (req.method === 'GET' && parts[0] === 'metrics') return send(res, 200, counters);
-      if (req.method === 'GET' && parts[0] === 'admin' && parts[1] === 'pool-check') return send(res, 200, await db.check());
-      send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
-    };
-    handle().catch((e: Error & { code?: string }) => {
-      if (isWrite) counters.writesFailed += 1;
-      else counters.readsFailed += 1;
+    (async () => router.lookup(req, res))().catch((e: Error & { code?: string }) => {
       const code = e.code ?? 'UNKNOWN';
-      counters.errorsByCode[code] = (counters.errorsByCode[code] ?? 0) + 1;
-      counters.errorSamples[code] ??= e.message.slice(0, 300);
+      countError(isWrite, code, e.message);
       if (!res.headersSent) send(res, 503, { error: e.message, code });
     });
   });

@@ -4,6 +4,7 @@
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import type { Timeline } from '../observe/timeline';
+import { ANSWER_CODES, errorAnswer } from './app-answers';
 import type { Ledger } from './ledger';
 
 export type Operation = 'create_conversation' | 'post_message' | 'read_conversation' | 'list_inbox' | 'heartbeat' | 'create_event';
@@ -27,13 +28,52 @@ export function writeShare(mix: Partial<Record<Operation, number>> = {}): number
   return total > 0 ? all.filter(([op]) => WRITES.includes(op)).reduce((a, [, w]) => a + w, 0) / total : 0;
 }
 
-/** A request the app did not answer with 2xx: what the client was told. */
+/** Codes of requests that got no answer at all (no status). */
+export const NO_ANSWER = { timeout: 'timeout', connection: 'connection' } as const;
+
+/**
+ * A request that failed: answered with something other than 2xx (status, and the app's code
+ * and message), or never answered (no status; code 'timeout' or 'connection').
+ */
 export interface FailureDetail {
   t: number;
-  op: Operation;
-  status: number;
+  /** Unknown only when the client reported an error with no request of ours outstanding. */
+  op?: Operation;
+  status?: number;
   code?: string;
   message?: string;
+}
+
+/** Failed writes among failures: a failure of unknown operation may have been a write, so it counts. */
+export function failedWrites(details: readonly FailureDetail[]): number {
+  return details.filter((f) => f.op === undefined || WRITES.includes(f.op)).length;
+}
+
+/** What one answer means to the load. */
+export type Outcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'failed'; code?: string; message?: string };
+
+/**
+ * 2xx is success. A 404 is a stale read only when the app said the conversation was not found
+ * (NOT_FOUND): only acknowledged conversations are read, so the reader is behind (replica
+ * reads); read from primaries it would be a lost write, which the ledger reports at the end.
+ * Any other answer, a 404 no route took (NO_ROUTE) included, is a failed request.
+ */
+export function classifyAnswer(op: Operation, status: number, body: string): Outcome {
+  if (status >= 200 && status < 300) return { kind: 'ok' };
+  const said = errorAnswer(body);
+  if (op === 'read_conversation' && status === 404 && said.code === ANSWER_CODES.notFound) return { kind: 'stale' };
+  return { kind: 'failed', code: said.code, message: said.error };
+}
+
+/**
+ * The parts of an autocannon client (one connection) the load uses. autocannon emits
+ * 'timeout' and 'connError' on the client and only then an instance-wide 'reqError' without
+ * the request: listening on the client is what ties a failure to its operation.
+ */
+export interface LoadClient {
+  setRequests(requests: autocannon.Request[]): void;
+  on(event: 'timeout', listener: () => void): unknown;
+  on(event: 'connError', listener: (error: Error) => void): unknown;
 }
 
 export interface LoadOptions {
@@ -70,6 +110,16 @@ interface Pending {
   sentAt: number;
 }
 
+/**
+ * One client's requests in flight (no pipelining: one at a time). After a time-out autocannon
+ * reconnects and sets up the next request before it reports the time-out, so the timed-out
+ * one waits as `orphan` for that report; an orphan nobody claims lost its connection.
+ */
+interface ClientState {
+  pending?: Pending;
+  orphan?: Pending;
+}
+
 /** Latency percentiles of one bucket (nearest-rank). */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -77,15 +127,18 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export class Load {
-  /** Times of failed or timed-out requests. */
+  /** Times of failed requests (not 2xx, or no answer). */
   readonly failures: number[] = [];
   /** [completion time (timeline ms), latency ms] of every successful request: outages are gaps between them. */
   readonly latencies: [number, number][] = [];
-  /** Every non-2xx answer with what the app said. */
+  /** Every failed request, one entry each (the same count as `failures`). */
   readonly failureDetails: FailureDetail[] = [];
   /** Successful completions per operation (times), e.g. to check other endpoints during a killswitch. */
   readonly successByOp = new Map<Operation, number[]>();
-  /** Reads of a conversation this load created and saw acknowledged that answered 404: stale (replica reads). */
+  /**
+   * `ok` counts stale reads too (a wrong answer served normally); `staleReads`: reads of a
+   * conversation this load saw acknowledged that the app said it could not find.
+   */
   readonly totals = { ok: 0, failed: 0, timeouts: 0, writesAcked: 0, staleReads: 0 };
   private readonly conversations: string[] = [];
   private bucket = { ok: 0, failed: 0, latencies: [] as number[], acked: 0, stale: 0 };
@@ -119,7 +172,7 @@ export class Load {
     return this.weights[this.weights.length - 1][0];
   }
 
-  private request(context: Record<string, unknown>): { method: string; path: string; body?: string; headers: Record<string, string> } {
+  private request(client: ClientState): { method: string; path: string; body?: string; headers: Record<string, string> } {
     const { timeline, ledger } = this.o;
     let op = this.pick();
     if ((op === 'post_message' || op === 'read_conversation') && this.conversations.length === 0) op = 'create_conversation';
@@ -159,44 +212,86 @@ export class Load {
       default:
         req = { method: 'GET', path: `/inbox/${inbox}`, headers: {} };
     }
-    const isWrite = req.method === 'POST';
-    context.pending = { op, token: isWrite ? token : undefined, sentAt: now } satisfies Pending;
+    // A request still pending when the next is set up got no answer (see ClientState).
+    this.settleOrphan(client);
+    if (client.pending) client.orphan = client.pending;
+    // autocannon writes the request out as soon as this returns: the send instant.
+    client.pending = { op, token: req.method === 'POST' ? token : undefined, sentAt: now };
     return req;
   }
 
-  private response(status: number, body: string, context: Record<string, unknown>): void {
-    const p = context.pending as Pending | undefined;
-    context.pending = undefined;
-    if (p && p.op === 'read_conversation' && status === 404) {
-      // Only acknowledged conversations are read, so "not found" means the reader is behind (replica
-      // reads). Reading from primaries it would be a lost write, which the ledger reports at the end.
+  /**
+   * Wires one autocannon client (connection) to this load: its requests, their answers, and
+   * its errors. autocannon calls it (setupClient); public so a test can replay a client.
+   */
+  connect(client: LoadClient): void {
+    const state: ClientState = {};
+    client.setRequests([
+      {
+        // Over autocannon's own fields (host, port), so the Host header stays right.
+        setupRequest: (defaults: object) => ({ ...defaults, ...this.request(state) }),
+        onResponse: (status: number, body: string) => this.answered(state, status, body),
+      } as unknown as autocannon.Request,
+    ]);
+    // The time-out is reported after the next request was set up (the orphan), or, when the
+    // client was held back by its rate, before (still pending); a connection error before.
+    client.on('timeout', () => this.unanswered(state.orphan ? 'orphan' : 'pending', state, NO_ANSWER.timeout, 'request timed out'));
+    client.on('connError', (e: Error) => this.unanswered('pending', state, NO_ANSWER.connection, e.message));
+  }
+
+  private unanswered(which: 'pending' | 'orphan', client: ClientState, code: string, message: string): void {
+    const p = client[which];
+    client[which] = undefined;
+    if (code === NO_ANSWER.timeout) this.totals.timeouts += 1;
+    this.failed({ t: this.o.timeline.now(), ...(p ? { op: p.op } : {}), code, message });
+  }
+
+  /** An orphan no time-out claimed: its connection closed under it (the next request went out on a new one). */
+  private settleOrphan(client: ClientState): void {
+    if (client.orphan) this.unanswered('orphan', client, NO_ANSWER.connection, 'connection closed before an answer');
+  }
+
+  private failed(detail: FailureDetail): void {
+    this.totals.failed += 1;
+    this.bucket.failed += 1;
+    this.failures.push(detail.t);
+    this.failureDetails.push(detail);
+  }
+
+  private answered(client: ClientState, status: number, body: string): void {
+    this.settleOrphan(client);
+    const p = client.pending;
+    client.pending = undefined;
+    if (!p) return; // nothing waiting: an answer to a request already written off (one at a time, so not expected)
+    const t = this.o.timeline.now();
+    const outcome = classifyAnswer(p.op, status, body);
+    if (outcome.kind === 'failed') return this.failed({ t, op: p.op, status, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) });
+    let answer: { id?: unknown; skipped?: boolean } = {};
+    if (p.token) {
+      try {
+        answer = JSON.parse(body) as typeof answer;
+      } catch {
+        // checked below
+      }
+      // Switched off by a killswitch: not a write at all.
+      if (answer.skipped) this.o.ledger.cancel(p.token);
+      // A write is acknowledged by its id; a 2xx without one acknowledged nothing.
+      else if (typeof answer.id !== 'string') return this.failed({ t, op: p.op, status, code: 'BAD_ANSWER', message: `2xx without an id: ${body.slice(0, 200)}` });
+    }
+    this.totals.ok += 1;
+    this.bucket.ok += 1;
+    this.bucket.latencies.push(t - p.sentAt);
+    this.latencies.push([t, t - p.sentAt]);
+    const times = this.successByOp.get(p.op) ?? [];
+    times.push(t);
+    this.successByOp.set(p.op, times);
+    if (outcome.kind === 'stale') {
       this.totals.staleReads += 1;
       this.bucket.stale += 1;
-      return;
     }
-    if (p && (status < 200 || status >= 300)) {
-      let parsed: { code?: string; error?: string } = {};
-      try {
-        parsed = JSON.parse(body) as { code?: string; error?: string };
-      } catch {
-        // not JSON: keep the status alone
-      }
-      this.failureDetails.push({ t: this.o.timeline.now(), op: p.op, status, code: parsed.code, message: parsed.error });
-      return;
-    }
-    if (!p) return;
-    const times = this.successByOp.get(p.op) ?? [];
-    times.push(this.o.timeline.now());
-    this.successByOp.set(p.op, times);
-    if (!p.token) return;
-    const answer = JSON.parse(body) as { id?: string; skipped?: boolean };
-    if (answer.skipped) {
-      // Switched off by a killswitch: not a write at all.
-      this.o.ledger.cancel(p.token);
-      return;
-    }
+    if (!p.token || answer.skipped) return;
     const id = answer.id as string;
-    this.o.ledger.acknowledge(p.token, id, this.o.timeline.now());
+    this.o.ledger.acknowledge(p.token, id, t);
     this.totals.writesAcked += 1;
     this.bucket.acked += 1;
     if (p.op === 'create_conversation') this.conversations.push(id);
@@ -293,36 +388,13 @@ export class Load {
         duration: durationSeconds,
         amount,
         timeout: o.timeoutSeconds ?? 10,
-        requests: [
-          {
-            setupRequest: (_req: unknown, context: Record<string, unknown>) => this.request(context),
-            onResponse: (status: number, body: string, context: Record<string, unknown>) => this.response(status, body, context),
-          } as unknown as autocannon.Request,
-        ],
+        // Every request, answer and error is accounted per client (connect()), not from the
+        // instance's events, which cannot tell which request a time-out was.
+        // (@types/autocannon declares no 'timeout' or 'connError' on a client: hence the cast.)
+        setupClient: (client) => this.connect(client as unknown as LoadClient),
       },
       () => done(),
     );
-    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-      const t = o.timeline.now();
-      // The app answers 404 only to a conversation read that found nothing: a stale read (counted
-      // apart in response()), a wrong answer served normally, not a failed request.
-      if ((status >= 200 && status < 400) || status === 404) {
-        this.totals.ok += 1;
-        this.bucket.ok += 1;
-        this.bucket.latencies.push(ms);
-        this.latencies.push([t, ms]);
-      } else {
-        this.totals.failed += 1;
-        this.bucket.failed += 1;
-        this.failures.push(t);
-      }
-    });
-    instance.on('reqError', (err: Error) => {
-      this.totals.failed += 1;
-      if (/timed out/.test(err.message)) this.totals.timeouts += 1;
-      this.bucket.failed += 1;
-      this.failures.push(o.timeline.now());
-    });
     return instance;
   }
 
