@@ -9,6 +9,7 @@ import type { TabletHandle } from '../harness/cluster/cluster';
 import { gtidExecuted, replicaThreads, waitForGtids } from '../harness/cluster/replication';
 import { waitFor } from '../harness/cluster/readiness';
 import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
+import { Figure, figure } from '../harness/experiment/figure';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { firstAlarm, onsetAfter, seconds, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
@@ -152,10 +153,10 @@ export type FailoverMeasures = {
   failedRequests: number;
   mainPool: { total: number; usable: number };
   /** Probe writes from the primary's death until clients were back at baseline. */
-  otherShard: { failedWrites: number; maxWriteMs: number; clientErrorsNamingIt: number };
+  otherShard: { failedWrites: number; maxWriteMs: Figure; clientErrorsNamingIt: number };
   /** oom: while the memory-hungry query ran, before mysqld was killed (reported, not judged: see measure()). */
-  beforeDeath?: { seconds: number; otherShardMaxWriteMs: number; faultShardMaxWriteMs: number };
-  faultShard: { failedWrites: number; maxWriteMs: number };
+  beforeDeath?: { seconds: number; otherShardMaxWriteMs: Figure; faultShardMaxWriteMs: Figure };
+  faultShard: { failedWrites: number; maxWriteMs: Figure };
   rejoin: { restartSeconds: number | null; replicatingSeconds: number | null; caughtUpSeconds: number | null; role?: string; errantGtid?: string; reprovisionSeconds?: number | null; error?: string };
   sideApps: Record<string, { ok: number; failed: number; usable: number; total: number; failedInLast5s: number; errorSample?: string }>;
   /** The incident's fix, a redeploy: the direct app started again against the current primary. */
@@ -253,7 +254,10 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult<FailoverMeasu
   // failover's blast radius. Those stretches are reported apart, not judged.
   const windowStart = fault.diedAt ?? injectAt;
   const windowEnd = r.timings.recoveredAt ?? end;
-  const writes = (shard: string, from = windowStart, to = windowEnd) => shardWritesIn(tl, shard, from, to);
+  const writes = (shard: string, from = windowStart, to = windowEnd) => {
+    const w = shardWritesIn(tl, shard, from, to);
+    return { failedWrites: w.failedWrites, maxWriteMs: figure(w.maxWriteMs, `no probe write on ${KEYSPACE}/${shard} sampled in the window`) };
+  };
   const faultShard = writes(SHARD);
   const otherShard = writes(OTHER_SHARD);
   const beforeDeath = fault.diedAt !== undefined && fault.diedAt > injectAt ? { other: writes(OTHER_SHARD, injectAt, fault.diedAt), fault: writes(SHARD, injectAt, fault.diedAt) } : undefined;

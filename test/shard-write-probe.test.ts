@@ -37,7 +37,7 @@ describe('shard write probe', () => {
     await settle();
 
     // The window ends at 1000, mid-stall: its slowest write is the stall's age at the last period in it.
-    expect(shardWritesIn(tl, '80-', 0, 1000)).toEqual({ failedWrites: 0, maxWriteMs: 900 });
+    expect(shardWritesIn(tl, '80-', 0, 1000)).toMatchObject({ failedWrites: 0, maxWriteMs: 900 });
     // Stamped at completion alone (as before), the same window held the 8 ms write only.
     const completedOnly = tl.series('shard_write', 'latency_ms', { shard: '80-' }).filter(([t]) => t === 8 || t === 2100);
     expect(completedOnly).toEqual([
@@ -58,7 +58,9 @@ describe('shard write probe', () => {
     now = 30;
     writes[0].reject(new Error('vttablet: rpc error'));
     await settle();
-    expect(shardWritesIn(tl, '-80', 0, 100)).toEqual({ failedWrites: 1, maxWriteMs: 30 });
+    expect(shardWritesIn(tl, '-80', 0, 100)).toMatchObject({ failedWrites: 1, maxWriteMs: 30 });
+    // A window with no sample: unknown, not 0 ms.
+    expect(shardWritesIn(tl, '-80', 50_000, 60_000)).toEqual({ samples: 0, failedWrites: 0, maxWriteMs: undefined });
 
     now = 100;
     await probe.sample(tl);

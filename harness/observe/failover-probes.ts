@@ -106,11 +106,12 @@ export class ShardWriteProbe implements Probe {
  * One shard's probe writes within [from, to]: how many failed, and the slowest, counting a
  * write still in flight at its age (the in-flight samples), so a stall across `to` shows.
  */
-export function shardWritesIn(tl: Timeline, shard: string, from: number, to: number): { failedWrites: number; maxWriteMs: number } {
+export function shardWritesIn(tl: Timeline, shard: string, from: number, to: number): { samples: number; failedWrites: number; maxWriteMs: number | undefined } {
   const inWindow = ([t]: [number, number]) => t >= from && t <= to;
   const ok = tl.series('shard_write', 'ok', { shard }).filter(inWindow);
   const latency = tl.series('shard_write', 'latency_ms', { shard }).filter(inWindow);
-  return { failedWrites: ok.filter(([, v]) => v === 0).length, maxWriteMs: Math.round(Math.max(0, ...latency.map(([, v]) => v))) };
+  // No sample in the window: the slowest write is unknown (undefined), never 0 ms.
+  return { samples: latency.length, failedWrites: ok.filter(([, v]) => v === 0).length, maxWriteMs: latency.length ? Math.round(Math.max(...latency.map(([, v]) => v))) : undefined };
 }
 
 export function shardWriteProbes(cluster: Cluster, keyspace: string): Probe[] {
