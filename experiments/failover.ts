@@ -17,6 +17,7 @@ import { shardWriteProbes, shardWritesIn, VtorcProbe } from '../harness/observe/
 import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
 import type { AppOptions } from '../harness/workload/app';
 import { AppProcess } from '../harness/workload/app-process';
+import { SIDE_APP_PROBE } from '../harness/workload/side-app';
 import { withInboxSchema } from '../harness/workload/schema';
 
 export const KEYSPACE = 'customer';
@@ -273,7 +274,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult<FailoverMeasu
   for (const a of ctx.sideApps) {
     const check = await a.poolCheck();
     const sum = await a.summary(check);
-    const failedInLast5s = tl.series(a.spec.name, 'errors_per_s').filter(([t]) => t >= end - 5000).reduce((n, [, v]) => Math.max(n, v), 0);
+    const failedInLast5s = tl.series(SIDE_APP_PROBE, 'errors_per_s', { app: a.spec.name }).filter(([t]) => t >= end - 5000).reduce((n, [, v]) => Math.max(n, v), 0);
     sideApps[a.spec.name] = { ok: sum.ok, failed: sum.failed, usable: check.usable, total: check.total, failedInLast5s: Math.round(failedInLast5s), errorSample: Object.values(sum.errorSamples)[0] };
   }
   // The incident's fix: redeploy the direct app (new connections, to whichever server is primary now).

@@ -4,6 +4,7 @@
 import { seconds } from '../experiment/timings';
 import type { Sample, TimelineEvent } from '../observe/timeline';
 import type { ExperimentReport } from './run-report';
+import { SIDE_APP_PROBE } from '../workload/side-app';
 
 export interface Point {
   t: number;
@@ -81,8 +82,7 @@ export const CHARTS: readonly ChartSpec[] = [
     series: [
       { probe: 'load', name: 'error_rate', legend: 'failed requests (%)', scale: 100 },
       // Other apps beside the main one (harness/workload/side-app.ts), under their own probe names.
-      { probe: 'static-via-vtgate', name: 'error_rate', legend: "incident's pool via vtgate (%)", scale: 100 },
-      { probe: 'static-direct', name: 'error_rate', legend: "incident's pool straight to MySQL (%)", scale: 100 },
+      { probe: SIDE_APP_PROBE, name: 'error_rate', legend: (l) => `app ${l.app ?? '?'} (%)`, scale: 100 },
     ],
     yDomain: [0, 100],
   },

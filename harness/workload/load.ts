@@ -102,6 +102,8 @@ export interface LoadOptions {
   windowMs?: number;
   /** Timeline probe name of the live series (a second app's load samples apart from the main one). */
   probe?: string;
+  /** Labels on every live sample (a second app's name), so a report can chart any number of them. */
+  labels?: Record<string, string>;
 }
 
 interface Pending {
@@ -309,15 +311,16 @@ export class Load {
     const sorted = this.recent.flatMap((b) => b.latencies).sort((x, y) => x - y);
     const t = timeline.now();
     const probe = this.o.probe ?? 'load';
-    timeline.sample(probe, 'ok_per_s', w.ok * perSec, undefined, t);
-    timeline.sample(probe, 'errors_per_s', w.failed * perSec, undefined, t);
-    timeline.sample(probe, 'error_rate', w.ok + w.failed ? w.failed / (w.ok + w.failed) : 0, undefined, t);
-    timeline.sample(probe, 'acked_writes_per_s', w.acked * perSec, undefined, t);
+    const labels = this.o.labels;
+    timeline.sample(probe, 'ok_per_s', w.ok * perSec, labels, t);
+    timeline.sample(probe, 'errors_per_s', w.failed * perSec, labels, t);
+    timeline.sample(probe, 'error_rate', w.ok + w.failed ? w.failed / (w.ok + w.failed) : 0, labels, t);
+    timeline.sample(probe, 'acked_writes_per_s', w.acked * perSec, labels, t);
     // Only once there were any: apps reading from primaries never see one, and charts skip a flat zero.
-    if (this.totals.staleReads > 0) timeline.sample(probe, 'stale_reads_per_s', w.stale * perSec, undefined, t);
+    if (this.totals.staleReads > 0) timeline.sample(probe, 'stale_reads_per_s', w.stale * perSec, labels, t);
     if (sorted.length) {
-      timeline.sample(probe, 'p50_ms', percentile(sorted, 50), undefined, t);
-      timeline.sample(probe, 'p99_ms', percentile(sorted, 99), undefined, t);
+      timeline.sample(probe, 'p50_ms', percentile(sorted, 50), labels, t);
+      timeline.sample(probe, 'p99_ms', percentile(sorted, 99), labels, t);
     }
   }
 
