@@ -3,7 +3,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { CATALOG, CatalogEntry, resolveExperiments } from '../../experiments/catalog';
 import { assertEngine, docker, EngineError } from '../cluster/engine';
 import { ensureImages, IMAGE_REPO_PREFIX, listImages } from '../cluster/images';
 import { timeStamp } from '../cluster/labels';
@@ -14,6 +13,7 @@ import { writeHtmlReport } from '../report/html';
 import { readRun } from '../report/run-report';
 import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions, vetTable, writeVetReport } from '../report/vet';
 import { resolveSettings, Settings } from '../settings';
+import { Catalog, CatalogError, EXPERIMENTS_ENV, Experiment, experimentList, experimentsDir, loadCatalog, resolveExperiments } from './catalog';
 import { RunOutcome, runChaos } from './run';
 
 /** A mistake in how the command was called: said once, exit 2, nothing started. */
@@ -32,20 +32,30 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const program = new Command('vitess-chaos')
   .description('Chaos experiments against a real Vitess cluster in Docker')
+  .option('--experiments <dir>', `the experiments folder, holding catalog.ts (env ${EXPERIMENTS_ENV}; default: the repository's)`)
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-function experimentList(): string {
-  const w = Math.max(...CATALOG.map((e) => e.name.length));
-  return CATALOG.map((e) => `  ${e.name.padEnd(w)}  ${e.description}`).join('\n');
+/** Loaded on first use, so commands that run no experiment work without a catalog. */
+let loaded: Catalog | undefined;
+const catalog = (): Catalog => (loaded ??= loadCatalog(experimentsDir(program.opts<{ experiments?: string }>().experiments)));
+
+/** The experiment list for --help, which must print even when the catalog will not load. */
+function helpList(): string {
+  try {
+    return experimentList(catalog());
+  } catch (e) {
+    return `  (the experiment catalog did not load: ${(e as Error).message})`;
+  }
 }
 
-function pickExperiments(names: string[], all = false, fallback: string[] = []): CatalogEntry[] {
-  if (all) return [...CATALOG];
+function pickExperiments(names: string[], all = false, fallback: string[] = []): Experiment[] {
+  const cat = catalog();
+  if (all) return [...cat.entries];
   const wanted = names.length ? names : fallback;
-  if (!wanted.length) throw new UsageError(`name at least one experiment (or --all). Experiments:\n${experimentList()}`);
-  const { found, unknown } = resolveExperiments(wanted);
-  if (unknown.length) throw new UsageError(`unknown experiment${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid names:\n${experimentList()}`);
+  if (!wanted.length) throw new UsageError(`name at least one experiment (or --all). Experiments:\n${experimentList(cat)}`);
+  const { found, unknown } = resolveExperiments(cat, wanted);
+  if (unknown.length) throw new UsageError(`unknown experiment${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid names:\n${experimentList(cat)}`);
   return found;
 }
 
@@ -74,7 +84,7 @@ program
   .command('list')
   .description('list the experiments, with one line each on what they rehearse')
   .action(() => {
-    out(experimentList());
+    out(experimentList(catalog()));
   });
 
 async function preflight(settings: Settings[]): Promise<void> {
@@ -96,7 +106,7 @@ program
   .option('--all', 'every experiment in the catalog')
   .option('--vitess <version>', 'Vitess release, e.g. 24.0.3 (env VITESS_CHAOS_VITESS)')
   .option('--db <database>', 'database server, e.g. mysql-9.7 (env VITESS_CHAOS_DB)')
-  .addHelpText('after', () => `\nExperiments:\n${experimentList()}\n\nExit: 0 all tests passed, 1 a test failed, 2 usage or environment error.`)
+  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed, 1 a test failed, 2 usage or environment error.`)
   .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string }) => {
     const entries = pickExperiments(names, opts.all);
     const settings = resolveSettings({ vitess: opts.vitess, database: opts.db });
@@ -106,7 +116,7 @@ program
     exitCode = outcome.code;
   });
 
-async function side(label: string, entries: CatalogEntry[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[] }> {
+async function side(label: string, entries: Experiment[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[] }> {
   say(`${label}: Vitess ${settings.vitess.release}`);
   const outcome = await runChaos(entries, { settings, say });
   printOutcome(outcome);
@@ -133,7 +143,7 @@ withVetOptions(
     .requiredOption('--candidate <version>', 'the version to vet, e.g. 23.0.0')
     .option('--db <database>', 'database server for both, e.g. mysql-9.7'),
 )
-  .addHelpText('after', () => `\nExperiments:\n${experimentList()}\n\nWrites reports/vet-<time>/vet.json and vet.html. Exit: 0 clean, 1 the candidate is flagged, 2 usage or environment error.`)
+  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nWrites reports/vet-<time>/vet.json and vet.html. Exit: 0 clean, 1 the candidate is flagged, 2 usage or environment error.`)
   .action(async (names: string[], opts: { baseline: string; candidate: string; db?: string; tolerance: number; slack: number }) => {
     const entries = pickExperiments(names, false, ['empty-vschema']);
     const baseline = resolveSettings({ vitess: opts.baseline, database: opts.db });
@@ -233,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     process.stderr.write(`vitess-chaos: ${(e as Error).message}\n`);
     if (e instanceof InterruptedError) return 130;
-    const usage = e instanceof VersionError || e instanceof EngineError || e instanceof UsageError;
+    const usage = [VersionError, EngineError, UsageError, CatalogError].some((k) => e instanceof k);
     return usage ? 2 : 1;
   }
 }

@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CatalogEntry } from '../../experiments/catalog';
 import { RUN_ID_PATTERN } from '../cluster/labels';
 import { matchCases, JestCase, readCases } from '../report/cases';
 import { writeHtmlReport } from '../report/html';
 import { ExperimentReport, readRun, TESTS_FILE } from '../report/run-report';
 import { REPO_ROOT, REPORTS_DIR } from '../paths';
 import type { Settings } from '../settings';
+import type { Experiment } from './catalog';
 
 export interface RunOutcome {
   /** 0 every test passed, 1 a test failed, 2 nothing could run (environment), 130 interrupted. */
@@ -54,8 +54,9 @@ export interface RunChaosOptions {
   say: (line: string) => void;
 }
 
-function jestArgs(files: string[]): string[] {
-  return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', ...files];
+/** Exact paths, not patterns: a name must not also select the files it is a prefix of. */
+function jestArgs(paths: string[]): string[] {
+  return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', '--runTestsByPath', ...paths];
 }
 
 /**
@@ -101,8 +102,8 @@ export async function collectRuns(
 }
 
 /** Runs the experiments' Jest files against one version; never throws for a failed test. */
-export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOptions): Promise<RunOutcome> {
-  const files = entries.map((e) => e.file);
+export async function runChaos(entries: readonly Experiment[], o: RunChaosOptions): Promise<RunOutcome> {
+  const files = entries.map((e) => e.path);
   const casesFile = join(tmpdir(), `vitess-chaos-cases-${process.pid}-${Date.now()}.json`);
   const before = listRunDirs();
   const startedAt = Date.now();
