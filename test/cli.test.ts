@@ -1,6 +1,8 @@
 // The command line as a user meets it: listing, help, and mistakes caught before anything
 // starts (no Docker needed for any of these).
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '../experiments/catalog';
 
@@ -54,4 +56,43 @@ describe('vitess-chaos CLI', () => {
     expect(r.stderr).toContain('no experiments folder at /no/such/folder: point --experiments or VITESS_CHAOS_EXPERIMENTS');
     expect(cli(['run', 'smoke'], { VITESS_CHAOS_EXPERIMENTS: '/no/such/folder' }).code).toBe(2);
   }, 60_000);
+
+  // A Go module proxy in a folder: it serves v0.24.3 and nothing else, so no network is needed.
+  const hasGo = spawnSync('go', ['version']).status === 0;
+  (hasGo ? describe : describe.skip)('an unknown Vitess version, checked before Docker is touched', () => {
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'vc-proxy-'));
+      mkdirSync(join(dir, 'proxy', 'vitess.io', 'vitess', '@v'), { recursive: true });
+      writeFileSync(join(dir, 'proxy', 'vitess.io', 'vitess', '@v', 'v0.24.3.info'), '{"Version":"v0.24.3","Time":"2026-09-03T14:40:03Z"}\n');
+      env = { GOPROXY: `file://${join(dir, 'proxy')}`, VITESS_CHAOS_CACHE: join(dir, 'cache') };
+    });
+    afterAll(() => {
+      // The Go module cache is written read-only.
+      spawnSync('chmod', ['-R', 'u+w', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('run smoke --vitess v0.99.0: exit 2, the version named, before the engine is asked', () => {
+      const r = cli(['run', 'smoke', '--vitess', 'v0.99.0'], env);
+      expect(r.stderr).toContain('unknown Vitess version 99.0.0: the Go module proxy has no vitess.io/vitess@v0.99.0');
+      expect(r.stderr).not.toContain('Docker');
+      expect(r.code).toBe(2);
+    }, 60_000);
+
+    test('vet with an unknown candidate: exit 2 before the baseline runs', () => {
+      const r = cli(['vet', '--baseline', '24.0.3', '--candidate', 'v0.99.0'], env);
+      expect(r.stderr).toContain('unknown Vitess version 99.0.0');
+      expect(r.stderr).not.toContain('Docker');
+      expect(r.code).toBe(2);
+    }, 60_000);
+
+    test('a published version passes the check and goes on to the engine (here: none answers, exit 2)', () => {
+      const r = cli(['run', 'smoke', '--vitess', '24.0.3'], env);
+      expect(r.stderr).not.toContain('unknown Vitess version');
+      expect(r.stderr).toContain('No Docker engine answers');
+      expect(r.code).toBe(2);
+    }, 60_000);
+  });
 });

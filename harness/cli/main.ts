@@ -1,5 +1,5 @@
-// vitess-chaos command line. Exit codes: 0 success, 1 a failed check or a flagged vet, 2 usage
-// or environment error (130 when interrupted).
+// vitess-chaos command line. Exit codes (exit-codes.ts): 0 success, 1 a failed test or a
+// flagged vet, 2 usage or environment error or nothing could run (130 when interrupted).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -12,9 +12,12 @@ import { REPORTS_DIR } from '../paths';
 import { writeHtmlReport } from '../report/html';
 import { readRun } from '../report/run-report';
 import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions, vetTable, writeVetReport } from '../report/vet';
+import { caseNotRun } from '../report/not-run';
 import { resolveSettings, Settings } from '../settings';
 import { Catalog, CatalogError, EXPERIMENTS_ENV, Experiment, experimentList, experimentsDir, loadCatalog, resolveExperiments } from './catalog';
+import { EXIT } from './exit-codes';
 import { RunOutcome, runChaos } from './run';
+import { assertVitessAvailable } from './vitess-available';
 
 /** A mistake in how the command was called: said once, exit 2, nothing started. */
 class UsageError extends Error {
@@ -87,7 +90,9 @@ program
     out(experimentList(catalog()));
   });
 
+/** Before anything starts: every version exists (exit 2 if not), then the engine answers. */
 async function preflight(settings: Settings[]): Promise<void> {
+  for (const s of settings) await assertVitessAvailable(s.vitess, { say });
   await assertEngine();
   for (const s of settings) say(`Vitess ${s.vitess.release} (Go module ${s.vitess.module}) on ${s.database.id}`);
 }
@@ -106,7 +111,7 @@ program
   .option('--all', 'every experiment in the catalog')
   .option('--vitess <version>', 'Vitess release, e.g. 24.0.3 (env VITESS_CHAOS_VITESS)')
   .option('--db <database>', 'database server, e.g. mysql-9.7 (env VITESS_CHAOS_DB)')
-  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed, 1 a test failed, 2 usage or environment error.`)
+  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed; 1 a test failed; 2 usage or environment error (unknown version, no Docker engine), or nothing ran (every case failed before its experiment started); 130 interrupted.`)
   .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string }) => {
     const entries = pickExperiments(names, opts.all);
     const settings = resolveSettings({ vitess: opts.vitess, database: opts.db });
@@ -116,13 +121,19 @@ program
     exitCode = outcome.code;
   });
 
+/** One line on why a run ran nothing: the first case that never started, else Jest's exit. */
+function nothingRan(label: string, settings: Settings, o: RunOutcome): string {
+  const why = o.cases.map(caseNotRun).find((x) => x !== undefined) ?? `jest exit ${o.jestExit}, no test case recorded`;
+  return `nothing ran on the ${label} (Vitess ${settings.vitess.release}): ${why}; see its output above`;
+}
+
 async function side(label: string, entries: Experiment[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[] }> {
   say(`${label}: Vitess ${settings.vitess.release}`);
   const outcome = await runChaos(entries, { settings, say });
   printOutcome(outcome);
-  if (outcome.code === 130) throw new InterruptedError(`interrupted during the ${label} run`);
+  if (outcome.code === EXIT.interrupted) throw new InterruptedError(`interrupted during the ${label} run`);
   // A failing test is data for the comparison; nothing having run at all is not.
-  if (outcome.code === 2) throw new EngineError(`the ${label} run (Vitess ${settings.vitess.release}) ran no test (jest exit ${outcome.jestExit}); see its output above`);
+  if (outcome.code === EXIT.usage) throw new EngineError(nothingRan(label, settings, outcome));
   return { outcome, summaries: summarize(outcome.experiments, outcome.cases) };
 }
 
@@ -240,11 +251,11 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`vitess-chaos: ${(e as Error).message}\n`);
-    if (e instanceof InterruptedError) return 130;
+    if (e instanceof InterruptedError) return EXIT.interrupted;
     const usage = [VersionError, EngineError, UsageError, CatalogError].some((k) => e instanceof k);
-    return usage ? 2 : 1;
+    return usage ? EXIT.usage : EXIT.failed;
   }
 }
 

@@ -12,6 +12,9 @@ import { ExperimentReport, readRun, TESTS_FILE } from '../report/run-report';
 import { REPO_ROOT, REPORTS_DIR } from '../paths';
 import type { Settings } from '../settings';
 import type { Experiment } from './catalog';
+import { exitCodeOf } from './exit-codes';
+
+export { exitCodeOf };
 
 export interface RunOutcome {
   /** 0 every test passed, 1 a test failed, 2 nothing could run (environment), 130 interrupted. */
@@ -57,17 +60,6 @@ export interface RunChaosOptions {
 /** Exact paths, not patterns: a name must not also select the files it is a prefix of. */
 function jestArgs(paths: string[]): string[] {
   return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', '--runTestsByPath', ...paths];
-}
-
-/**
- * 0 when Jest passed; 1 when a test failed; 2 when nothing ran at all (no Docker engine, an
- * image that would not build, Jest itself failing): an environment error, not a result.
- */
-export function exitCodeOf(jestExit: number | null, cases: readonly JestCase[]): number {
-  if (jestExit === 0) return 0;
-  const ran = cases.filter((c) => c.status === 'passed' || c.status === 'failed');
-  if (ran.length === 0) return 2;
-  return ran.some((c) => c.status === 'failed') ? 1 : 2;
 }
 
 /**
