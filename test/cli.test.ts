@@ -57,6 +57,12 @@ describe('vitess-chaos CLI', () => {
     expect(cli(['run', 'smoke'], { VITESS_CHAOS_EXPERIMENTS: '/no/such/folder' }).code).toBe(2);
   }, 60_000);
 
+  test('vet --help states the exit codes and what is not compared', () => {
+    const r = cli(['vet', '--help']);
+    expect(r.stdout).toMatch(/not compared, and the vet is then INCOMPLETE, never CLEAN/);
+    expect(r.stdout).toMatch(/2 usage or environment error, or nothing compared/);
+  }, 60_000);
+
   // A Go module proxy in a folder: it serves v0.24.3 and nothing else, so no network is needed.
   const hasGo = spawnSync('go', ['version']).status === 0;
   (hasGo ? describe : describe.skip)('an unknown Vitess version, checked before Docker is touched', () => {

@@ -1,5 +1,6 @@
 // vitess-chaos command line. Exit codes (exit-codes.ts): 0 success, 1 a failed test or a
-// flagged vet, 2 usage or environment error or nothing could run (130 when interrupted).
+// flagged or incomplete vet, 2 usage or environment error, nothing could run, or a vet that
+// compared nothing (130 when interrupted).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -11,11 +12,12 @@ import { VersionError } from '../cluster/versions';
 import { REPORTS_DIR } from '../paths';
 import { writeHtmlReport } from '../report/html';
 import { readRun } from '../report/run-report';
-import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions, vetTable, writeVetReport } from '../report/vet';
 import { caseNotRun } from '../report/not-run';
+import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions } from '../report/vet';
+import { vetTable, writeVetReport } from '../report/vet-render';
 import { resolveSettings, Settings } from '../settings';
 import { Catalog, CatalogError, EXPERIMENTS_ENV, Experiment, experimentList, experimentsDir, loadCatalog, resolveExperiments } from './catalog';
-import { EXIT } from './exit-codes';
+import { EXIT, vetExitCode } from './exit-codes';
 import { RunOutcome, runChaos } from './run';
 import { assertVitessAvailable } from './vitess-available';
 
@@ -27,6 +29,11 @@ class UsageError extends Error {
 /** Ctrl-C during a vet: said, exit 130. */
 class InterruptedError extends Error {
   override name = 'InterruptedError';
+}
+
+/** A vet whose baseline ran nothing: exit 2, as an environment error. */
+class NothingRanError extends Error {
+  override name = 'NothingRanError';
 }
 
 let exitCode = 0;
@@ -127,22 +134,22 @@ function nothingRan(label: string, settings: Settings, o: RunOutcome): string {
   return `nothing ran on the ${label} (Vitess ${settings.vitess.release}): ${why}; see its output above`;
 }
 
-async function side(label: string, entries: Experiment[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[] }> {
+async function side(label: string, entries: Experiment[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[]; notes: string[] }> {
   say(`${label}: Vitess ${settings.vitess.release}`);
   const outcome = await runChaos(entries, { settings, say });
   printOutcome(outcome);
   if (outcome.code === EXIT.interrupted) throw new InterruptedError(`interrupted during the ${label} run`);
-  // A failing test is data for the comparison; nothing having run at all is not.
-  if (outcome.code === EXIT.usage) throw new EngineError(nothingRan(label, settings, outcome));
-  return { outcome, summaries: summarize(outcome.experiments, outcome.cases) };
+  // Cases that did not run are not compared (see compareVet); a side where none ran is said once, as a note.
+  const notes = outcome.code === EXIT.usage ? [nothingRan(label, settings, outcome)] : [];
+  return { outcome, summaries: summarize(outcome.experiments, outcome.cases), notes };
 }
 
-/** Writes the comparison's report, prints its table, and sets the exit code (1 when flagged). */
+/** Writes the comparison's report, prints its table, and sets the exit code (exit-codes.ts). */
 async function finishVet(comparison: ReturnType<typeof compareVet>): Promise<void> {
   const files = await writeVetReport(join(REPORTS_DIR, `vet-${timeStamp()}`), comparison);
   out(vetTable(comparison));
   out(`vet: ${files.html}\nvet: ${files.json}`);
-  exitCode = comparison.verdict === 'flagged' ? 1 : 0;
+  exitCode = vetExitCode(comparison);
 }
 
 withVetOptions(
@@ -154,19 +161,26 @@ withVetOptions(
     .requiredOption('--candidate <version>', 'the version to vet, e.g. 23.0.0')
     .option('--db <database>', 'database server for both, e.g. mysql-9.7'),
 )
-  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nWrites reports/vet-<time>/vet.json and vet.html. Exit: 0 clean, 1 the candidate is flagged, 2 usage or environment error.`)
+  .addHelpText(
+    'after',
+    () =>
+      `\nExperiments:\n${helpList()}\n\nEach case is compared by its outcome, check by check, and by its detection and recovery times. A case that did not run on a side (its cluster never came up, its run reached no verdict or stopped before the fault), or a check measured on one side only, is not compared, and the vet is then INCOMPLETE, never CLEAN. When nothing ran on the baseline, the candidate is not run. Writes reports/vet-<time>/vet.json and vet.html.\n\nExit: 0 clean; 1 flagged (a regression), or incomplete with at least one case compared; 2 usage or environment error, or nothing compared (no case ran on both sides); 130 interrupted.`,
+  )
   .action(async (names: string[], opts: { baseline: string; candidate: string; db?: string; tolerance: number; slack: number }) => {
     const entries = pickExperiments(names, false, ['empty-vschema']);
     const baseline = resolveSettings({ vitess: opts.baseline, database: opts.db });
     const candidate = resolveSettings({ vitess: opts.candidate, database: opts.db });
     await preflight([baseline, candidate]);
     const b = await side('baseline', entries, baseline);
+    // Nothing to compare the candidate against: stop here rather than spend its run.
+    if (b.notes.length) throw new NothingRanError(`${b.notes[0]}. The candidate was not run.`);
     const c = await side('candidate', entries, candidate);
     const comparison = compareVet(b.summaries, c.summaries, vetOptions(opts), {
       baseline: baseline.vitess.release,
       candidate: candidate.vitess.release,
       baselineRunDirs: b.outcome.runDirs,
       candidateRunDirs: c.outcome.runDirs,
+      notes: c.notes,
     });
     await finishVet(comparison);
   });
@@ -254,7 +268,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`vitess-chaos: ${(e as Error).message}\n`);
     if (e instanceof InterruptedError) return EXIT.interrupted;
-    const usage = [VersionError, EngineError, UsageError, CatalogError].some((k) => e instanceof k);
+    const usage = [VersionError, EngineError, UsageError, CatalogError, NothingRanError].some((k) => e instanceof k);
     return usage ? EXIT.usage : EXIT.failed;
   }
 }
