@@ -1,14 +1,9 @@
 // Every experiment the CLI can run, with the one line `vitess-chaos list` prints. One entry
-// per Jest file in experiments/; adding an experiment is adding its line here.
-export interface CatalogEntry {
-  /** What a user types: `vitess-chaos run <name>`. */
-  name: string;
-  /** The Jest file, relative to the repository root. */
-  file: string;
-  description: string;
-}
+// per Jest file in this folder; adding an experiment is adding its line here. The harness
+// loads this module at run time (harness/cli/catalog.ts defines the entry and checks it).
+import type { CatalogEntry } from '../harness/cli/catalog';
 
-const entry = (name: string, description: string): CatalogEntry => ({ name, file: `experiments/${name}.chaos.ts`, description });
+const entry = (name: string, description: string): CatalogEntry => ({ name, file: `${name}.chaos.ts`, description });
 
 export const CATALOG: readonly CatalogEntry[] = [
   entry('smoke', '1,000 rows through vtgate with sequence ids: read back, on the shard their keyspace id maps to, on every replica'),
@@ -21,14 +16,3 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry('bring-up-failure', 'a tablet that never gets ready is named in the error, its logs kept, nothing left running'),
   entry('cleanup', 'SIGINT removes the run\'s containers and network; what a SIGKILLed run left is reaped by the next start'),
 ];
-
-function findExperiment(name: string): CatalogEntry | undefined {
-  return CATALOG.find((e) => e.name === name);
-}
-
-/** The entries for `names`, or the names no entry matches. */
-export function resolveExperiments(names: readonly string[]): { found: CatalogEntry[]; unknown: string[] } {
-  const unknown = names.filter((n) => !findExperiment(n));
-  const found = [...new Set(names)].map(findExperiment).filter((e): e is CatalogEntry => e !== undefined);
-  return { found, unknown };
-}

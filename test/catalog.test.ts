@@ -1,29 +1,96 @@
-// The experiment catalog the CLI runs from: every entry names a real Jest file, and every
-// experiment file is in the catalog.
-import { existsSync, readdirSync } from 'node:fs';
+// The experiment catalog the CLI runs from: the repository's loads, every entry names a real
+// Jest file and every experiment file is listed; a missing or malformed catalog is refused
+// with a message that says what to fix.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG, resolveExperiments } from '../experiments/catalog';
+import { CATALOG } from '../experiments/catalog';
+import { CatalogError, DEFAULT_EXPERIMENTS_DIR, experimentList, experimentsDir, loadCatalog, resolveExperiments, validateCatalog } from '../harness/cli/catalog';
 
-const root = join(__dirname, '..');
+describe("the repository's catalog", () => {
+  const catalog = loadCatalog(DEFAULT_EXPERIMENTS_DIR);
 
-describe('experiment catalog', () => {
-  test('names are unique and each maps to an existing experiments/<name>.chaos.ts', () => {
-    expect(new Set(CATALOG.map((e) => e.name)).size).toBe(CATALOG.length);
-    for (const e of CATALOG) {
-      expect(e.file).toBe(`experiments/${e.name}.chaos.ts`);
-      expect(existsSync(join(root, e.file))).toBe(true);
-      expect(e.description.length).toBeGreaterThan(10);
-      expect(e.description).not.toContain('\n');
-    }
+  test('loads from experiments/, each entry resolved to its existing Jest file', () => {
+    expect(catalog.entries.map((e) => e.name)).toEqual(CATALOG.map((e) => e.name));
+    for (const e of catalog.entries) expect(e.path).toBe(join(DEFAULT_EXPERIMENTS_DIR, `${e.name}.chaos.ts`));
   });
 
   test('every experiment file is in the catalog', () => {
-    const files = readdirSync(join(root, 'experiments')).filter((f) => f.endsWith('.chaos.ts'));
-    expect(files.map((f) => `experiments/${f}`).sort()).toEqual(CATALOG.map((e) => e.file).sort());
+    const files = readdirSync(DEFAULT_EXPERIMENTS_DIR).filter((f) => f.endsWith('.chaos.ts'));
+    expect(files.sort()).toEqual(catalog.entries.map((e) => e.file).sort());
   });
 
-  test('resolving names: found in order given, unknown ones reported', () => {
-    expect(resolveExperiments(['int-sequence', 'smoke', 'smoke'])).toEqual({ found: [CATALOG[3], CATALOG[0]], unknown: [] });
-    expect(resolveExperiments(['smoke', 'failover-typo']).unknown).toEqual(['failover-typo']);
+  test('resolving names: found in order given without repeats, unknown ones reported', () => {
+    const { found, unknown } = resolveExperiments(catalog, ['int-sequence', 'smoke', 'smoke']);
+    expect(found.map((e) => e.name)).toEqual(['int-sequence', 'smoke']);
+    expect(unknown).toEqual([]);
+    expect(resolveExperiments(catalog, ['smoke', 'failover-typo']).unknown).toEqual(['failover-typo']);
+  });
+
+  test('the list prints one aligned line per experiment', () => {
+    const lines = experimentList(catalog).split('\n');
+    expect(lines).toHaveLength(catalog.entries.length);
+    expect(lines[0]).toMatch(/^ {2}smoke {2,}1,000 rows/);
+  });
+});
+
+describe('finding and checking a catalog', () => {
+  test('the folder: --experiments, else VITESS_CHAOS_EXPERIMENTS, else the repository', () => {
+    expect(experimentsDir(undefined, {})).toBe(DEFAULT_EXPERIMENTS_DIR);
+    expect(experimentsDir(undefined, { VITESS_CHAOS_EXPERIMENTS: '/srv/exp' })).toBe('/srv/exp');
+    expect(experimentsDir('/opt/other', { VITESS_CHAOS_EXPERIMENTS: '/srv/exp' })).toBe('/opt/other');
+  });
+
+  const exists = (paths: string[]) => (p: string) => paths.includes(p);
+  const good = { name: 'smoke', file: 'smoke.chaos.ts', description: 'rows through vtgate' };
+
+  test('a valid list is resolved against its folder', () => {
+    const c = validateCatalog({ CATALOG: [good] }, '/x', exists(['/x/smoke.chaos.ts']));
+    expect(c.entries).toEqual([{ ...good, path: '/x/smoke.chaos.ts' }]);
+  });
+
+  test('no CATALOG export, or an empty one, is refused', () => {
+    expect(() => validateCatalog({}, '/x')).toThrow(/exports no CATALOG list: it must export CATALOG/);
+    expect(() => validateCatalog({ CATALOG: [] }, '/x')).toThrow(/CATALOG is empty/);
+  });
+
+  test('every bad entry is named at once', () => {
+    const bad = [good, { ...good }, { name: 'Bad Name', file: 'x.chaos.ts', description: 'd' }, { name: 'nofile', file: 'gone.chaos.ts', description: '' }, { name: 'abs', file: '/x/abs.chaos.ts', description: 'd' }, null];
+    let message = '';
+    try {
+      validateCatalog({ CATALOG: bad }, '/x', exists(['/x/smoke.chaos.ts', '/x/x.chaos.ts']));
+    } catch (e) {
+      expect(e).toBeInstanceOf(CatalogError);
+      message = (e as Error).message;
+    }
+    expect(message).toContain('"smoke": listed twice');
+    expect(message).toContain('"Bad Name": name must be lower-case letters, digits and dashes');
+    expect(message).toContain('"nofile": description must be one non-empty line');
+    expect(message).toContain('"nofile": /x/gone.chaos.ts does not exist');
+    expect(message).toContain('"abs": file must be a *.chaos.ts path relative to /x');
+    expect(message).toContain('entry 6: name must be');
+  });
+
+  describe('from a folder', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'vc-catalog-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('a missing folder, and a folder without catalog, say where to point', () => {
+      expect(() => loadCatalog(join(dir, 'nowhere'))).toThrow(/no experiments folder at .*nowhere: point --experiments or VITESS_CHAOS_EXPERIMENTS/);
+      expect(() => loadCatalog(dir)).toThrow(/no experiment catalog in .*: expected .*catalog\.ts/);
+    });
+
+    test('a catalog that throws when loaded is reported with its error', () => {
+      writeFileSync(join(dir, 'catalog.js'), "throw new Error('syntax of the future');\n");
+      expect(() => loadCatalog(dir)).toThrow(/cannot load .*catalog: syntax of the future/);
+    });
+
+    test('a catalog module is loaded and checked', () => {
+      writeFileSync(join(dir, 'catalog.js'), `exports.CATALOG = [${JSON.stringify(good)}];\n`);
+      expect(() => loadCatalog(dir)).toThrow(/smoke.chaos.ts does not exist/);
+      writeFileSync(join(dir, 'smoke.chaos.ts'), '');
+      expect(loadCatalog(dir).entries.map((e) => e.path)).toEqual([join(dir, 'smoke.chaos.ts')]);
+    });
   });
 });

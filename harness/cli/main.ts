@@ -1,9 +1,9 @@
-// vitess-chaos command line. Exit codes: 0 success, 1 a failed check or a flagged vet, 2 usage
-// or environment error (130 when interrupted).
+// vitess-chaos command line. Exit codes (exit-codes.ts): 0 success, 1 a failed test or a
+// flagged or incomplete vet, 2 usage or environment error, nothing could run, or a vet that
+// compared nothing (130 when interrupted).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { CATALOG, CatalogEntry, resolveExperiments } from '../../experiments/catalog';
 import { assertEngine, docker, EngineError } from '../cluster/engine';
 import { ensureImages, IMAGE_REPO_PREFIX, listImages } from '../cluster/images';
 import { timeStamp } from '../cluster/labels';
@@ -12,9 +12,14 @@ import { VersionError } from '../cluster/versions';
 import { REPORTS_DIR } from '../paths';
 import { writeHtmlReport } from '../report/html';
 import { readRun } from '../report/run-report';
-import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions, vetTable, writeVetReport } from '../report/vet';
+import { caseNotRun } from '../report/not-run';
+import { compareVet, DEFAULT_VET_OPTIONS, ExperimentSummary, summarize, VetOptions } from '../report/vet';
+import { vetTable, writeVetReport } from '../report/vet-render';
 import { resolveSettings, Settings } from '../settings';
+import { Catalog, CatalogError, EXPERIMENTS_ENV, Experiment, experimentList, experimentsDir, loadCatalog, resolveExperiments } from './catalog';
+import { EXIT, vetExitCode } from './exit-codes';
 import { RunOutcome, runChaos } from './run';
+import { assertVitessAvailable } from './vitess-available';
 
 /** A mistake in how the command was called: said once, exit 2, nothing started. */
 class UsageError extends Error {
@@ -26,26 +31,41 @@ class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
 
+/** A vet whose baseline ran nothing: exit 2, as an environment error. */
+class NothingRanError extends Error {
+  override name = 'NothingRanError';
+}
+
 let exitCode = 0;
 const say = (line: string) => process.stderr.write(`[vitess-chaos] ${line}\n`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const program = new Command('vitess-chaos')
   .description('Chaos experiments against a real Vitess cluster in Docker')
+  .option('--experiments <dir>', `the experiments folder, holding catalog.ts (env ${EXPERIMENTS_ENV}; default: the repository's)`)
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-function experimentList(): string {
-  const w = Math.max(...CATALOG.map((e) => e.name.length));
-  return CATALOG.map((e) => `  ${e.name.padEnd(w)}  ${e.description}`).join('\n');
+/** Loaded on first use, so commands that run no experiment work without a catalog. */
+let loaded: Catalog | undefined;
+const catalog = (): Catalog => (loaded ??= loadCatalog(experimentsDir(program.opts<{ experiments?: string }>().experiments)));
+
+/** The experiment list for --help, which must print even when the catalog will not load. */
+function helpList(): string {
+  try {
+    return experimentList(catalog());
+  } catch (e) {
+    return `  (the experiment catalog did not load: ${(e as Error).message})`;
+  }
 }
 
-function pickExperiments(names: string[], all = false, fallback: string[] = []): CatalogEntry[] {
-  if (all) return [...CATALOG];
+function pickExperiments(names: string[], all = false, fallback: string[] = []): Experiment[] {
+  const cat = catalog();
+  if (all) return [...cat.entries];
   const wanted = names.length ? names : fallback;
-  if (!wanted.length) throw new UsageError(`name at least one experiment (or --all). Experiments:\n${experimentList()}`);
-  const { found, unknown } = resolveExperiments(wanted);
-  if (unknown.length) throw new UsageError(`unknown experiment${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid names:\n${experimentList()}`);
+  if (!wanted.length) throw new UsageError(`name at least one experiment (or --all). Experiments:\n${experimentList(cat)}`);
+  const { found, unknown } = resolveExperiments(cat, wanted);
+  if (unknown.length) throw new UsageError(`unknown experiment${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid names:\n${experimentList(cat)}`);
   return found;
 }
 
@@ -74,10 +94,12 @@ program
   .command('list')
   .description('list the experiments, with one line each on what they rehearse')
   .action(() => {
-    out(experimentList());
+    out(experimentList(catalog()));
   });
 
+/** Before anything starts: every version exists (exit 2 if not), then the engine answers. */
 async function preflight(settings: Settings[]): Promise<void> {
+  for (const s of settings) await assertVitessAvailable(s.vitess, { say });
   await assertEngine();
   for (const s of settings) say(`Vitess ${s.vitess.release} (Go module ${s.vitess.module}) on ${s.database.id}`);
 }
@@ -96,7 +118,7 @@ program
   .option('--all', 'every experiment in the catalog')
   .option('--vitess <version>', 'Vitess release, e.g. 24.0.3 (env VITESS_CHAOS_VITESS)')
   .option('--db <database>', 'database server, e.g. mysql-9.7 (env VITESS_CHAOS_DB)')
-  .addHelpText('after', () => `\nExperiments:\n${experimentList()}\n\nExit: 0 all tests passed, 1 a test failed, 2 usage or environment error.`)
+  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed; 1 a test failed; 2 usage or environment error (unknown version, no Docker engine), or nothing ran (every case failed before its experiment started); 130 interrupted.`)
   .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string }) => {
     const entries = pickExperiments(names, opts.all);
     const settings = resolveSettings({ vitess: opts.vitess, database: opts.db });
@@ -106,22 +128,28 @@ program
     exitCode = outcome.code;
   });
 
-async function side(label: string, entries: CatalogEntry[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[] }> {
+/** One line on why a run ran nothing: the first case that never started, else Jest's exit. */
+function nothingRan(label: string, settings: Settings, o: RunOutcome): string {
+  const why = o.cases.map(caseNotRun).find((x) => x !== undefined) ?? `jest exit ${o.jestExit}, no test case recorded`;
+  return `nothing ran on the ${label} (Vitess ${settings.vitess.release}): ${why}; see its output above`;
+}
+
+async function side(label: string, entries: Experiment[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[]; notes: string[] }> {
   say(`${label}: Vitess ${settings.vitess.release}`);
   const outcome = await runChaos(entries, { settings, say });
   printOutcome(outcome);
-  if (outcome.code === 130) throw new InterruptedError(`interrupted during the ${label} run`);
-  // A failing test is data for the comparison; nothing having run at all is not.
-  if (outcome.code === 2) throw new EngineError(`the ${label} run (Vitess ${settings.vitess.release}) ran no test (jest exit ${outcome.jestExit}); see its output above`);
-  return { outcome, summaries: summarize(outcome.experiments, outcome.cases) };
+  if (outcome.code === EXIT.interrupted) throw new InterruptedError(`interrupted during the ${label} run`);
+  // Cases that did not run are not compared (see compareVet); a side where none ran is said once, as a note.
+  const notes = outcome.code === EXIT.usage ? [nothingRan(label, settings, outcome)] : [];
+  return { outcome, summaries: summarize(outcome.experiments, outcome.cases), notes };
 }
 
-/** Writes the comparison's report, prints its table, and sets the exit code (1 when flagged). */
+/** Writes the comparison's report, prints its table, and sets the exit code (exit-codes.ts). */
 async function finishVet(comparison: ReturnType<typeof compareVet>): Promise<void> {
   const files = await writeVetReport(join(REPORTS_DIR, `vet-${timeStamp()}`), comparison);
   out(vetTable(comparison));
   out(`vet: ${files.html}\nvet: ${files.json}`);
-  exitCode = comparison.verdict === 'flagged' ? 1 : 0;
+  exitCode = vetExitCode(comparison);
 }
 
 withVetOptions(
@@ -133,19 +161,26 @@ withVetOptions(
     .requiredOption('--candidate <version>', 'the version to vet, e.g. 23.0.0')
     .option('--db <database>', 'database server for both, e.g. mysql-9.7'),
 )
-  .addHelpText('after', () => `\nExperiments:\n${experimentList()}\n\nWrites reports/vet-<time>/vet.json and vet.html. Exit: 0 clean, 1 the candidate is flagged, 2 usage or environment error.`)
+  .addHelpText(
+    'after',
+    () =>
+      `\nExperiments:\n${helpList()}\n\nEach case is compared by its outcome, check by check, and by its detection and recovery times. A case that did not run on a side (its cluster never came up, its run reached no verdict or stopped before the fault), or a check measured on one side only, is not compared, and the vet is then INCOMPLETE, never CLEAN. When nothing ran on the baseline, the candidate is not run. Writes reports/vet-<time>/vet.json and vet.html.\n\nExit: 0 clean; 1 flagged (a regression), or incomplete with at least one case compared; 2 usage or environment error, or nothing compared (no case ran on both sides); 130 interrupted.`,
+  )
   .action(async (names: string[], opts: { baseline: string; candidate: string; db?: string; tolerance: number; slack: number }) => {
     const entries = pickExperiments(names, false, ['empty-vschema']);
     const baseline = resolveSettings({ vitess: opts.baseline, database: opts.db });
     const candidate = resolveSettings({ vitess: opts.candidate, database: opts.db });
     await preflight([baseline, candidate]);
     const b = await side('baseline', entries, baseline);
+    // Nothing to compare the candidate against: stop here rather than spend its run.
+    if (b.notes.length) throw new NothingRanError(`${b.notes[0]}. The candidate was not run.`);
     const c = await side('candidate', entries, candidate);
     const comparison = compareVet(b.summaries, c.summaries, vetOptions(opts), {
       baseline: baseline.vitess.release,
       candidate: candidate.vitess.release,
       baselineRunDirs: b.outcome.runDirs,
       candidateRunDirs: c.outcome.runDirs,
+      notes: c.notes,
     });
     await finishVet(comparison);
   });
@@ -230,11 +265,11 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`vitess-chaos: ${(e as Error).message}\n`);
-    if (e instanceof InterruptedError) return 130;
-    const usage = e instanceof VersionError || e instanceof EngineError || e instanceof UsageError;
-    return usage ? 2 : 1;
+    if (e instanceof InterruptedError) return EXIT.interrupted;
+    const usage = [VersionError, EngineError, UsageError, CatalogError, NothingRanError].some((k) => e instanceof k);
+    return usage ? EXIT.usage : EXIT.failed;
   }
 }
 

@@ -5,13 +5,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CatalogEntry } from '../../experiments/catalog';
 import { RUN_ID_PATTERN } from '../cluster/labels';
 import { matchCases, JestCase, readCases } from '../report/cases';
 import { writeHtmlReport } from '../report/html';
 import { ExperimentReport, readRun, TESTS_FILE } from '../report/run-report';
 import { REPO_ROOT, REPORTS_DIR } from '../paths';
 import type { Settings } from '../settings';
+import type { Experiment } from './catalog';
+import { exitCodeOf } from './exit-codes';
+
+export { exitCodeOf };
 
 export interface RunOutcome {
   /** 0 every test passed, 1 a test failed, 2 nothing could run (environment), 130 interrupted. */
@@ -54,19 +57,9 @@ export interface RunChaosOptions {
   say: (line: string) => void;
 }
 
-function jestArgs(files: string[]): string[] {
-  return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', ...files];
-}
-
-/**
- * 0 when Jest passed; 1 when a test failed; 2 when nothing ran at all (no Docker engine, an
- * image that would not build, Jest itself failing): an environment error, not a result.
- */
-export function exitCodeOf(jestExit: number | null, cases: readonly JestCase[]): number {
-  if (jestExit === 0) return 0;
-  const ran = cases.filter((c) => c.status === 'passed' || c.status === 'failed');
-  if (ran.length === 0) return 2;
-  return ran.some((c) => c.status === 'failed') ? 1 : 2;
+/** Exact paths, not patterns: a name must not also select the files it is a prefix of. */
+function jestArgs(paths: string[]): string[] {
+  return [require.resolve('jest/bin/jest', { paths: [REPO_ROOT] }), '--selectProjects', 'chaos', '--runInBand', '--runTestsByPath', ...paths];
 }
 
 /**
@@ -101,8 +94,8 @@ export async function collectRuns(
 }
 
 /** Runs the experiments' Jest files against one version; never throws for a failed test. */
-export async function runChaos(entries: readonly CatalogEntry[], o: RunChaosOptions): Promise<RunOutcome> {
-  const files = entries.map((e) => e.file);
+export async function runChaos(entries: readonly Experiment[], o: RunChaosOptions): Promise<RunOutcome> {
+  const files = entries.map((e) => e.path);
   const casesFile = join(tmpdir(), `vitess-chaos-cases-${process.pid}-${Date.now()}.json`);
   const before = listRunDirs();
   const startedAt = Date.now();

@@ -1,12 +1,14 @@
 // Vet: the same experiments on a baseline and a candidate Vitess version, compared. Pure
-// logic here (summaries in, comparison out), plus writing vet.json and vet.html.
-import { promises as fs } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+// logic here (summaries in, comparison out); vet-render.ts writes it as a table, vet.json and
+// vet.html. A verdict is only as good as what was compared, so a case that did not run on a
+// side is never counted as passing or failing there: it is not compared, and says why.
+import { basename } from 'node:path';
 import { firstAlarm } from '../experiment/timings';
+import { secs } from './html-kit';
 import { caseOf, failureLine, JestCase } from './cases';
-import { REPORT_FILE } from './html';
-import { badge, esc, page, secs, table, toneOf } from './html-kit';
+import { caseNotRun, reportNotRun } from './not-run';
 import type { ExperimentReport } from './run-report';
+import { CheckRow, compareChecks, NamedCheck, namedChecks } from './vet-checks';
 
 /** One experiment (one Jest case, or one experiment report when no case was recorded) on one version. */
 export interface ExperimentSummary {
@@ -14,12 +16,19 @@ export interface ExperimentSummary {
   pass: boolean;
   /** Why it failed: the test's failure, or the run's problems and failed checks. */
   reason?: string;
+  /**
+   * Set when the case measured nothing on this side, with why: its cluster never came up, its
+   * test file could not run, or its run reached no verdict or stopped before the fault.
+   */
+  notRun?: string;
   /** Seconds from injection to the first alarm of any detector; null: none fired; absent: no fault run. */
   detectionSeconds?: number | null;
   /** Seconds from remediation until the heartbeat was back at baseline; null: never recovered. */
   recoverySeconds?: number | null;
   /** The experiment reports behind it. */
   reports?: string[];
+  /** The checks of those reports (absent when none recorded any). */
+  checks?: NamedCheck[];
 }
 
 export interface VetOptions {
@@ -39,7 +48,12 @@ export interface VetOptions {
 
 export const DEFAULT_VET_OPTIONS: VetOptions = { tolerance: 0.5, slackSeconds: 2 };
 
-export type RowVerdict = 'regression' | 'ok' | 'both-fail' | 'fixed' | 'new' | 'missing';
+/**
+ * regression: worse on the candidate (its case, a check, or a timing); not-compared: the case
+ * did not run on a side, or some of its checks could not be compared; both-fail: ran and
+ * failed on both, every check alike; fixed: fails on the baseline only; ok: the same.
+ */
+export type RowVerdict = 'regression' | 'not-compared' | 'both-fail' | 'fixed' | 'ok';
 
 export interface TimingDelta {
   baseline?: number | null;
@@ -55,18 +69,29 @@ export interface VetRow {
   name: string;
   baseline?: ExperimentSummary;
   candidate?: ExperimentSummary;
+  /** Both sides ran the case, so their outcomes were compared (some checks may still not be). */
+  compared: boolean;
   detection: TimingDelta;
   recovery: TimingDelta;
+  checks: CheckRow[];
   verdict: RowVerdict;
   reasons: string[];
 }
+
+/**
+ * flagged: some row is a regression; incomplete: none is, but some case or check was not
+ * compared (nothing is known about it, so the vet cannot say clean); clean: every case ran on
+ * both sides and none is worse on the candidate (cases failing on both are listed).
+ */
+export type VetVerdict = 'flagged' | 'incomplete' | 'clean';
 
 export interface VetComparison {
   baseline: { version: string; runDirs?: string[] };
   candidate: { version: string; runDirs?: string[] };
   options: VetOptions;
   rows: VetRow[];
-  verdict: 'flagged' | 'clean';
+  verdict: VetVerdict;
+  counts: { cases: number; compared: number; notCompared: number; regressions: number; bothFail: number };
   /** What a reader must know to trust the verdict (e.g. pass/fail taken from run verdicts only). */
   notes: string[];
   createdAt: string;
@@ -114,25 +139,40 @@ export function summarize(reports: readonly ExperimentReport[], cases: readonly 
     if (c.status !== 'passed' && c.status !== 'failed') continue; // skipped, todo: not run
     const rs = byCase.get(c) ?? [];
     const timed = rs[0];
+    // A case that wrote a report got its cluster; only one that wrote none can have failed before starting.
+    const notRun = rs.length ? firstOf(rs.map(reportNotRun)) : caseNotRun(c);
     out.push({
       name: caseName(c),
       pass: c.status === 'passed',
       ...(c.status === 'failed' ? { reason: failureLine(c) ?? 'failed' } : {}),
+      ...(notRun ? { notRun } : {}),
       ...(timed ? timingsOf(timed) : {}),
       ...(rs.length ? { reports: rs.map((r) => r.result.experiment) } : {}),
+      ...checksOf(rs),
     });
   }
   for (const r of orphans) {
     const p = runPassed(r);
+    const notRun = reportNotRun(r);
     out.push({
       name: r.result.experiment,
       pass: p.pass,
       ...(p.reason ? { reason: p.reason } : {}),
+      ...(notRun ? { notRun } : {}),
       ...timingsOf(r),
       reports: [r.result.experiment],
+      ...checksOf([r]),
     });
   }
   return out;
+}
+
+const firstOf = (xs: (string | undefined)[]) => xs.find((x) => x !== undefined);
+
+/** The checks of a case's reports, when any of them recorded checks at all (older reports did not). */
+function checksOf(reports: readonly ExperimentReport[]): Pick<ExperimentSummary, 'checks'> {
+  if (!reports.some((r) => Array.isArray(r.result.checks))) return {};
+  return { checks: namedChecks(reports.map((r) => ({ experiment: r.result.experiment, checks: r.result.checks }))) };
 }
 
 function timing(b: number | null | undefined, c: number | null | undefined, o: VetOptions): TimingDelta {
@@ -151,45 +191,72 @@ function timing(b: number | null | undefined, c: number | null | undefined, o: V
   return d;
 }
 
+const sideWord = (s: ExperimentSummary) => (s.pass ? 'passed' : 'failed');
+
+/** Why a side has nothing to compare, or undefined when it ran. */
+function missingOn(side: 'baseline' | 'candidate', s: ExperimentSummary | undefined): string | undefined {
+  if (!s) return `no result on the ${side} (the case did not run there)`;
+  if (s.notRun) return `did not run on the ${side}: ${s.notRun}`;
+  return undefined;
+}
+
 function compareRow(name: string, b: ExperimentSummary | undefined, c: ExperimentSummary | undefined, o: VetOptions): VetRow {
   const detection = timing(b?.detectionSeconds, c?.detectionSeconds, o);
   const recovery = timing(b?.recoverySeconds, c?.recoverySeconds, o);
-  const row: VetRow = { name, ...(b ? { baseline: b } : {}), ...(c ? { candidate: c } : {}), detection, recovery, verdict: 'ok', reasons: [] };
-  if (!c) {
-    row.verdict = b!.pass ? 'regression' : 'missing';
-    row.reasons.push(`${b!.pass ? 'passed' : 'failed'} on the baseline, did not run on the candidate`);
-    return row;
+  const base = { name, ...(b ? { baseline: b } : {}), ...(c ? { candidate: c } : {}), detection, recovery };
+
+  // A side that did not run: nothing about the case is compared, whatever the other side did.
+  const missing = [missingOn('baseline', b), missingOn('candidate', c)].filter((x): x is string => x !== undefined);
+  if (missing.length) {
+    const ran = [b && !b.notRun ? `${sideWord(b)} on the baseline` : undefined, c && !c.notRun ? `${sideWord(c)} on the candidate` : undefined].filter(Boolean);
+    return { ...base, compared: false, detection: { slower: false }, recovery: { slower: false }, checks: [], verdict: 'not-compared', reasons: [...missing, ...(ran.length ? [`(${ran.join('; ')})`] : [])] };
   }
-  if (!b) {
-    row.verdict = 'new';
-    row.reasons.push(`not run on the baseline; ${c.pass ? 'passes' : 'fails'} on the candidate${c.reason ? `: ${c.reason}` : ''}`);
-    return row;
+  const bs = b!;
+  const cs = c!;
+  const checks = compareChecks(bs.checks ?? [], cs.checks ?? []);
+  const checkReasons = (v: CheckRow['verdict']) => checks.filter((x) => x.verdict === v).map((x) => `check "${x.name}" ${x.reason}`);
+  const row: VetRow = { ...base, compared: true, checks, verdict: 'ok', reasons: [] };
+
+  const regressions: string[] = [];
+  if (bs.pass && !cs.pass) regressions.push(`fails on the candidate where the baseline passed: ${cs.reason ?? 'failed'}`);
+  regressions.push(...checkReasons('regression'));
+  // Timings are compared where both passed: a failed run's timings stop where it failed.
+  if (bs.pass && cs.pass) {
+    for (const [what, t] of [['detection', detection], ['recovery', recovery]] as const) {
+      if (!t.slower) continue;
+      regressions.push(
+        t.candidate === null
+          ? `${what}: ${secs(t.baseline)} on the baseline, never on the candidate`
+          : `${what} slower: ${secs(t.candidate)} against ${secs(t.baseline)} (allowed up to ${secs(t.allowed)})`,
+      );
+    }
   }
-  if (b.pass && !c.pass) {
+  const notCompared = checkReasons('not-compared');
+  const fixed = checkReasons('fixed');
+  if (regressions.length) {
     row.verdict = 'regression';
-    row.reasons.push(`fails on the candidate where the baseline passed: ${c.reason ?? 'failed'}`);
-    return row;
-  }
-  if (!b.pass && !c.pass) {
+    row.reasons.push(...regressions, ...notCompared);
+  } else if (notCompared.length) {
+    row.verdict = 'not-compared';
+    row.reasons.push(...notCompared);
+  } else if (!bs.pass && !cs.pass) {
     row.verdict = 'both-fail';
-    row.reasons.push(`fails on both: baseline ${b.reason ?? 'failed'}; candidate ${c.reason ?? 'failed'}`);
-    return row;
-  }
-  if (!b.pass && c.pass) {
+    row.reasons.push(`fails on both: baseline ${bs.reason ?? 'failed'}; candidate ${cs.reason ?? 'failed'}`);
+  } else if (!bs.pass && cs.pass) {
     row.verdict = 'fixed';
-    row.reasons.push(`fails on the baseline (${b.reason ?? 'failed'}), passes on the candidate`);
-    return row;
+    row.reasons.push(`fails on the baseline (${bs.reason ?? 'failed'}), passes on the candidate`);
+  } else if (fixed.length) {
+    row.verdict = 'fixed';
   }
-  for (const [what, t] of [['detection', detection], ['recovery', recovery]] as const) {
-    if (!t.slower) continue;
-    row.verdict = 'regression';
-    row.reasons.push(
-      t.candidate === null
-        ? `${what}: ${secs(t.baseline)} on the baseline, never on the candidate`
-        : `${what} slower: ${secs(t.candidate)} against ${secs(t.baseline)} (allowed up to ${secs(t.allowed)})`,
-    );
-  }
+  row.reasons.push(...fixed);
   return row;
+}
+
+/** The comparison's verdict: see VetVerdict. */
+export function vetVerdict(rows: readonly VetRow[]): VetVerdict {
+  if (rows.some((r) => r.verdict === 'regression')) return 'flagged';
+  if (rows.length === 0 || rows.some((r) => r.verdict === 'not-compared')) return 'incomplete';
+  return 'clean';
 }
 
 /** Compares each experiment of the candidate with the same one on the baseline. */
@@ -214,62 +281,16 @@ export function compareVet(
     candidate: { version: versions.candidate, ...(versions.candidateRunDirs ? { runDirs: versions.candidateRunDirs } : {}) },
     options: o,
     rows,
-    verdict: rows.some((r) => r.verdict === 'regression') ? 'flagged' : 'clean',
+    verdict: vetVerdict(rows),
+    counts: {
+      cases: rows.length,
+      compared: rows.filter((r) => r.compared).length,
+      notCompared: rows.filter((r) => r.verdict === 'not-compared').length,
+      regressions: rows.filter((r) => r.verdict === 'regression').length,
+      bothFail: rows.filter((r) => r.verdict === 'both-fail').length,
+    },
     notes: versions.notes ?? [],
     createdAt: new Date().toISOString(),
   };
 }
 
-const passText = (s: ExperimentSummary | undefined) => (s ? (s.pass ? 'pass' : 'fail') : 'not run');
-const deltaText = (t: TimingDelta) => (t.delta === undefined ? (t.slower ? 'never on the candidate' : '–') : `${t.delta > 0 ? '+' : ''}${t.delta.toFixed(2)} s`);
-
-/** The comparison as a plain-text table for the terminal. */
-export function vetTable(v: VetComparison): string {
-  const head = ['experiment', `baseline ${v.baseline.version}`, `candidate ${v.candidate.version}`, 'Δ detection', 'Δ recovery', 'verdict'];
-  const rows = v.rows.map((r) => [r.name, passText(r.baseline), passText(r.candidate), deltaText(r.detection), deltaText(r.recovery), r.verdict]);
-  const width = head.map((h, i) => Math.min(90, Math.max(h.length, ...rows.map((r) => r[i].length))));
-  const line = (cells: string[]) => cells.map((c, i) => (c.length > width[i] ? `${c.slice(0, width[i] - 1)}…` : c.padEnd(width[i]))).join('  ');
-  const reasons = v.rows.filter((r) => r.verdict !== 'ok').map((r) => `  ${r.name}: ${r.reasons.join('; ')}`);
-  return [line(head), ...rows.map(line), '', ...v.notes.map((n) => `note: ${n}`), `vet ${v.verdict.toUpperCase()}: candidate ${v.candidate.version} against baseline ${v.baseline.version}`, ...reasons].join('\n');
-}
-
-/** `dir`: where the page is written, so links to the run reports are relative (the folder can be moved). */
-export function renderVetHtml(v: VetComparison, dir?: string): string {
-  const timingCell = (t: TimingDelta) =>
-    `<span class="nw">${secs(t.baseline, t.baseline === null ? 'never' : '–')} → ${secs(t.candidate, t.candidate === null ? 'never' : '–')}</span><br><span class="note nw">${esc(deltaText(t))}${t.allowed !== undefined ? `, allowed ≤ ${secs(t.allowed)}` : ''}</span>`;
-  const rows = v.rows.map((r) => ({
-    tone: toneOf(r.verdict),
-    cells: [
-      `<div class="name">${esc(r.name)}</div>`,
-      badge(passText(r.baseline)),
-      badge(passText(r.candidate)),
-      timingCell(r.detection),
-      timingCell(r.recovery),
-      badge(r.verdict),
-      // Reasons quote assertion messages, which can run long: each is cut so the table stays readable.
-      `<div class="why">${r.reasons.map((x) => esc(x.length > 360 ? `${x.slice(0, 360)}…` : x)).join('<br>')}</div>`,
-    ],
-  }));
-  const dirs = (side: { runDirs?: string[] }) => (side.runDirs?.length ? side.runDirs.map((d) => `<a href="${esc(dir ? relative(dir, join(d, REPORT_FILE)) : join(d, REPORT_FILE))}">${esc(basename(d))}</a>`).join(', ') : '–');
-  const body = `<h1>vitess-chaos vet: ${esc(v.candidate.version)} against ${esc(v.baseline.version)} ${badge(v.verdict)}</h1>
-<p class="meta">${v.rows.length} experiments; ${v.rows.filter((r) => r.verdict === 'regression').length} regressions, ${v.rows.filter((r) => r.verdict === 'both-fail').length} failing on both. Written ${esc(v.createdAt)}.</p>
-${v.notes.map((n) => `<div class="problems"><b>Note</b>: ${esc(n)}</div>`).join('\n')}
-<p class="note">A regression: the candidate fails where the baseline passed, or detects or recovers more slowly than max(${v.options.tolerance * 100} % of the baseline, ${v.options.slackSeconds} s) beyond the baseline. Failing on both is reported, not flagged. Detection: injection to the first alarm; recovery: remediation to the heartbeat back at baseline.</p>
-${table(['experiment', `baseline ${v.baseline.version}`, `candidate ${v.candidate.version}`, 'detection', 'recovery', 'verdict', 'why'], rows)}
-<h3>Run reports</h3>
-${table(['side', 'version', 'run folders'], [
-    { cells: ['baseline', esc(v.baseline.version), dirs(v.baseline)] },
-    { cells: ['candidate', esc(v.candidate.version), dirs(v.candidate)] },
-  ])}`;
-  return page(`vitess-chaos vet ${v.candidate.version} vs ${v.baseline.version}`, body);
-}
-
-/** Writes <dir>/vet.json and <dir>/vet.html; returns both paths. */
-export async function writeVetReport(dir: string, comparison: VetComparison): Promise<{ json: string; html: string }> {
-  await fs.mkdir(dir, { recursive: true });
-  const json = join(dir, 'vet.json');
-  const html = join(dir, 'vet.html');
-  await fs.writeFile(json, `${JSON.stringify(comparison, null, 2)}\n`);
-  await fs.writeFile(html, renderVetHtml(comparison, dir));
-  return { json, html };
-}

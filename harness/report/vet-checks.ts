@@ -1,0 +1,79 @@
+// A vet's check-by-check comparison: each threshold an experiment set (its `checks`), on the
+// baseline against the same check on the candidate. A case can pass on both sides while one
+// of its checks regressed (a case that expects its run to fail), or fail on both for different
+// checks; comparing the checks sees both.
+import type { Check } from '../experiment/assertions';
+
+/** A check as one side of a vet holds it, with a name unique within its case. */
+export interface NamedCheck extends Check {
+  name: string;
+}
+
+/**
+ * ok: passes on both; regression: passes on the baseline, fails on the candidate; fixed: the
+ * reverse; both-fail: measured on both and failing on both; unmeasured: measured on neither
+ * (the two sides agree: a run that expects its fault not to fire measures no detection);
+ * not-compared: on one side only, or measured on one side only.
+ */
+export type CheckVerdict = 'ok' | 'regression' | 'fixed' | 'both-fail' | 'unmeasured' | 'not-compared';
+
+export interface CheckRow {
+  name: string;
+  baseline?: Check;
+  candidate?: Check;
+  verdict: CheckVerdict;
+  /** Said for every verdict but ok, both-fail and unmeasured. */
+  reason?: string;
+}
+
+/**
+ * The checks of the reports behind one case, named by `what`; when the case wrote more than one
+ * report, prefixed by its experiment, and a name met twice gets #2, #3 so none is lost.
+ */
+export function namedChecks(reports: readonly { experiment: string; checks?: readonly Check[] }[]): NamedCheck[] {
+  const seen = new Map<string, number>();
+  const out: NamedCheck[] = [];
+  for (const r of reports) {
+    for (const c of r.checks ?? []) {
+      const base = reports.length > 1 ? `${r.experiment} › ${c.what}` : c.what;
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      out.push({ ...c, name: n > 1 ? `${base} #${n}` : base });
+    }
+  }
+  return out;
+}
+
+const WORDS: Record<Check['comparison'], string> = { 'at-most': 'at most', 'at-least': 'at least', equals: 'exactly' };
+const withUnit = (x: number, unit: string) => `${x}${unit ? ` ${unit}` : ''}`;
+
+/** "measured 3.1 s, expected at most 2 s" (or "not measured, ..."). */
+export function checkFigure(c: Check): string {
+  const measured = c.measured === null ? 'not measured' : `measured ${withUnit(c.measured, c.unit)}`;
+  return `${measured}, expected ${WORDS[c.comparison]} ${withUnit(c.limit, c.unit)}`;
+}
+
+function compareOne(name: string, b: Check | undefined, c: Check | undefined): CheckRow {
+  const row = (verdict: CheckVerdict, reason?: string): CheckRow => ({ name, ...(b ? { baseline: b } : {}), ...(c ? { candidate: c } : {}), verdict, ...(reason ? { reason } : {}) });
+  if (!b || !c) return row('not-compared', `only on the ${b ? 'baseline' : 'candidate'} (${checkFigure((b ?? c)!)}); the other side did not record it`);
+  const bMeasured = b.measured !== null;
+  const cMeasured = c.measured !== null;
+  if (!bMeasured && !cMeasured) return row('unmeasured');
+  if (bMeasured !== cMeasured) {
+    return row('not-compared', `measured on the ${bMeasured ? 'baseline' : 'candidate'} only: baseline ${checkFigure(b)}; candidate ${checkFigure(c)}`);
+  }
+  if (b.pass && !c.pass) return row('regression', `passes on the baseline (${checkFigure(b)}), fails on the candidate (${checkFigure(c)})`);
+  if (!b.pass && c.pass) return row('fixed', `fails on the baseline (${checkFigure(b)}), passes on the candidate (${checkFigure(c)})`);
+  return row(b.pass ? 'ok' : 'both-fail');
+}
+
+/** Every check of either side, in the baseline's order and then the candidate's own. */
+export function compareChecks(baseline: readonly NamedCheck[], candidate: readonly NamedCheck[]): CheckRow[] {
+  const names = [...new Set([...baseline.map((c) => c.name), ...candidate.map((c) => c.name)])];
+  const strip = (c: NamedCheck | undefined): Check | undefined => {
+    if (!c) return undefined;
+    const { name: _name, ...check } = c;
+    return check;
+  };
+  return names.map((n) => compareOne(n, strip(baseline.find((c) => c.name === n)), strip(candidate.find((c) => c.name === n))));
+}
