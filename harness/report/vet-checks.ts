@@ -2,7 +2,7 @@
 // baseline against the same check on the candidate. A case can pass on both sides while one
 // of its checks regressed (a case that expects its run to fail), or fail on both for different
 // checks; comparing the checks sees both.
-import type { Check } from '../experiment/assertions';
+import { type Check, describeCheck } from '../experiment/assertions';
 
 /** A check as one side of a vet holds it, with a name unique within its case. */
 export interface NamedCheck extends Check {
@@ -44,13 +44,9 @@ export function namedChecks(reports: readonly { experiment: string; checks?: rea
   return out;
 }
 
-const WORDS: Record<Check['comparison'], string> = { 'at-most': 'at most', 'at-least': 'at least', equals: 'exactly' };
-const withUnit = (x: number, unit: string) => `${x}${unit ? ` ${unit}` : ''}`;
-
-/** "measured 3.1 s, expected at most 2 s" (or "not measured, ..."). */
+/** "measured 3.1 s, expected at most 2 s" (or "not measured (why), ..."): describeCheck without the name. */
 export function checkFigure(c: Check): string {
-  const measured = c.measured === null ? 'not measured' : `measured ${withUnit(c.measured, c.unit)}`;
-  return `${measured}, expected ${WORDS[c.comparison]} ${withUnit(c.limit, c.unit)}`;
+  return describeCheck(c).slice(c.what.length + 2);
 }
 
 function compareOne(name: string, b: Check | undefined, c: Check | undefined): CheckRow {

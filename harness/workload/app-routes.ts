@@ -1,6 +1,6 @@
 // What a route module sees of the workload app, and how the app loads one. The app's own
 // workload (the inbox) registers through the same surface; an experiment that needs more (an
-// admin switch, another variant of a query) ships a module of its own under experiments/ and
+// admin switch, another variant of a query) ships a module of its own beside the experiment and
 // names it in AppOptions.routes, so the harness app holds no experiment's knowledge.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute } from 'node:path';
