@@ -16,7 +16,7 @@ import { DeployFault } from '../harness/faults/deploy';
 import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { guardQuery, GuardVerdict } from '../harness/observe/query-guard';
 import { INBOX_LIST_QUERY } from '../harness/workload/inbox-routes';
-import { withInboxSchema } from '../harness/workload/schema';
+import { INBOX_KEYSPACE, withInboxSchema } from '../harness/workload/schema';
 import { inboxJoinRoutes, joinedInboxQuery } from './routes/inbox-join';
 
 /** Rows in the other keyspace's table: a scan of them takes tens of milliseconds here, per row joined. */
@@ -179,7 +179,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
       const sample = [7];
       const queries = { plain: INBOX_LIST_QUERY, joined: joinedInboxQuery(SEQUENCE_KEYSPACE) };
       for (const variant of ['plain', 'joined'] as const) {
-        const v = await guardQuery(cluster, queries[variant], sample);
+        const v = await guardQuery(cluster, queries[variant], sample, { keyspace: INBOX_KEYSPACE });
         guard[variant] = v.findings;
         guard.routes[variant] = v.routes.map((r) => ({ keyspace: r.keyspace, variant: r.variant, query: r.query, scans: r.explain.map((e) => `${e.table}: ${e.type}${e.key ? ` via ${e.key}` : ''}, ~${e.rows} rows`) }));
       }

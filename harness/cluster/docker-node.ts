@@ -4,6 +4,8 @@ import type { BoundPorts } from 'testcontainers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterNode, PauseMethod } from './cluster';
 import { docker } from './engine';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /** Start returns at once: readiness is checked by the cluster from real health signals. */
 class Started implements WaitStrategy {
@@ -201,18 +203,19 @@ export class DockerNode implements ClusterNode {
 
   async logs(): Promise<string> {
     const buf = (await docker().getContainer(this.id).logs({ stdout: true, stderr: true, timestamps: true })) as unknown as Buffer;
-    return demux(buf);
+    return demuxLogs(buf);
   }
 }
 
-/** Docker multiplexes stdout and stderr in 8-byte-headed frames when there is no TTY. */
-function demux(buf: Buffer): string {
+/**
+ * Docker frames stdout and stderr when there is no TTY; dockerode's modem splits the frames.
+ * Both go to one sink, so the two keep their order (timestamps interleave them as written).
+ */
+export async function demuxLogs(buf: Buffer): Promise<string> {
   const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+  const sink = { write: (chunk: Buffer) => parts.push(Buffer.from(chunk)) } as unknown as NodeJS.WritableStream;
+  const stream = Readable.from([buf]);
+  docker().modem.demuxStream(stream, sink, sink);
+  await finished(stream);
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -5,6 +5,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Cluster, TabletHandle } from '../cluster/cluster';
 import { nextIdInShard, parseShardName } from '../cluster/keyrange';
 import { getVSchema } from '../cluster/vschema';
+import { INBOX_KEYSPACE } from '../workload/schema';
 import type { Timeline } from './timeline';
 import type { VSchemaStore } from './vschema-store';
 
@@ -412,7 +413,7 @@ export function standardProbes(cluster: Cluster, counters: () => Promise<AppCoun
   return [
     new HeartbeatProbe(counters),
     new ReplicationLagProbe(cluster),
-    ...stalenessProbes(cluster, 'customer'),
+    ...stalenessProbes(cluster, INBOX_KEYSPACE),
     vschema,
     new SequenceHeadroomProbe(cluster),
     new VtgateErrorsProbe(cluster),

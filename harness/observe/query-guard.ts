@@ -63,14 +63,16 @@ export function withLiterals(query: string): string {
 }
 
 export interface GuardOptions {
+  /** The keyspace the query is planned from (its USE). */
+  keyspace: string;
   /** A table scan without an index over at least this many (estimated) rows is rejected. */
   minScanRows?: number;
 }
 
-export async function guardQuery(cluster: Cluster, sql: string, params: (string | number)[] = [], options: GuardOptions = {}): Promise<GuardVerdict> {
+export async function guardQuery(cluster: Cluster, sql: string, params: (string | number)[], options: GuardOptions): Promise<GuardVerdict> {
   const minScanRows = options.minScanRows ?? 10_000;
   const literal = mysql.format(sql, params);
-  const [rows] = await usePool(cluster.vtgatePool({ connectionLimit: 1, database: 'customer' }), (pool) => pool.query<RowDataPacket[]>(`VEXPLAIN PLAN ${literal}`));
+  const [rows] = await usePool(cluster.vtgatePool({ connectionLimit: 1, database: options.keyspace }), (pool) => pool.query<RowDataPacket[]>(`VEXPLAIN PLAN ${literal}`));
   const plan = JSON.parse(String(Object.values(rows[0])[0])) as PlanNode;
   const findings: GuardFinding[] = crossKeyspaceJoins(plan).map((detail) => ({ kind: 'cross-keyspace-join' as const, detail }));
   const routes: RouteExplain[] = [];

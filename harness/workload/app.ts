@@ -7,6 +7,7 @@ import Router from 'find-my-way';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { ANSWER_CODES } from './app-answers';
 import { connectDb } from './app-db';
+import { INBOX_KEYSPACE } from './schema';
 import { jsonBody, loadRouteModule, RouteContext, RouteModuleSpec, send } from './app-routes';
 import { INBOX_QUERY_FLAG, PLAIN_INBOX, registerInboxRoutes } from './inbox-routes';
 
@@ -37,7 +38,7 @@ export interface AppOptions {
 
 export const DEFAULT_APP_OPTIONS: Required<Omit<AppOptions, 'vtgate'>> = {
   user: 'app',
-  database: 'customer',
+  database: INBOX_KEYSPACE,
   readsFrom: 'primary',
   poolMode: 'pool',
   poolSize: 16,

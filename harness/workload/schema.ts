@@ -1,7 +1,7 @@
 // The support-inbox schema the workload app writes: conversations, their messages (kept on
 // the conversation's shard), and heartbeats. Every row carries the client's token so the
 // ledger can find it whether or not the write was acknowledged.
-import { defaultTopology, withShardedTable } from '../cluster/default-topology';
+import { defaultTopology, SHARDED_KEYSPACE, withShardedTable } from '../cluster/default-topology';
 import type { Topology } from '../cluster/topology';
 
 export interface LedgerTable {
@@ -11,6 +11,9 @@ export interface LedgerTable {
   /** Columns the ledger compares besides id. */
   payload: string[];
 }
+
+/** The keyspace the inbox tables live in (the default topology's sharded one). */
+export const INBOX_KEYSPACE = SHARDED_KEYSPACE;
 
 export const INBOX_TABLES: LedgerTable[] = [
   { name: 'conversations', shardKey: 'id', payload: ['inbox_id', 'subject'] },

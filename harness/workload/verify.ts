@@ -5,7 +5,7 @@ import type { Cluster } from '../cluster/cluster';
 import { usePool } from '../cluster/pool';
 import { contains, hashVindex, parseShardName } from '../cluster/keyrange';
 import { judge, Ledger, LedgerVerdict, ShardRows, StoredRow } from './ledger';
-import type { LedgerTable } from './schema';
+import { INBOX_KEYSPACE, type LedgerTable } from './schema';
 
 function toStored(table: LedgerTable, r: RowDataPacket): StoredRow {
   const payload: Record<string, string> = {};
@@ -17,7 +17,7 @@ function columns(table: LedgerTable): string {
   return ['id', 'token', ...new Set([table.shardKey, ...table.payload])].map((c) => `\`${c}\``).join(', ');
 }
 
-export async function verifyLedger(cluster: Cluster, ledger: Ledger, tables: LedgerTable[], keyspace = 'customer'): Promise<LedgerVerdict> {
+export async function verifyLedger(cluster: Cluster, ledger: Ledger, tables: LedgerTable[], keyspace = INBOX_KEYSPACE): Promise<LedgerVerdict> {
   try {
     const viaVtgate: StoredRow[] = [];
     await usePool(cluster.vtgatePool({ connectionLimit: 1 }), async (pool) => {
