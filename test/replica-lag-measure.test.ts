@@ -7,6 +7,7 @@ import { Timeline } from '../harness/observe/timeline';
 import { DeleterFacts, measureReplicaLag, replicaLagChecks, THRESHOLDS } from '../experiments/replica-lag';
 
 const INJECT = 10_000;
+const THROTTLED_LAG = 'replica lag with the throttled deleter alone (after the ETL sync job ended)';
 const END = 70_000;
 
 /** A timeline on a hand-driven clock, with lag samples for both shards' replicas. */
@@ -53,9 +54,26 @@ describe('replica-lag figures are three-way', () => {
 
   test('a hole of 10 s in the loaded shard\'s lag samples: the throttled lag check cannot pass on what is left', () => {
     const tl = recorded({ loaded: (t) => (t > 30_000 && t < 41_000 ? undefined : 0.5) });
-    const c = find(checksOf(tl, true), 'replica lag with the throttled deleter, whole run');
+    tl.event('note', 'ETL sync job done', {}, INJECT + 5_000);
+    const c = find(checksOf(tl, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG);
     expect(c.status).toBe('not-measured');
     expect(c.why).toMatch(/unread for 11 s/);
+  });
+
+  test('throttled: lag while the ETL ran is reported; the check judges the deleter alone, after the ETL', () => {
+    // 8 s of lag while the ETL scans (deleter refused), 0.6 s after it ended.
+    const tl = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 8 : 0.6) });
+    tl.event('note', 'ETL sync job done', {}, INJECT + 20_000);
+    const m = measureReplicaLag(tl, { ...inputs, deleter: { ...deleter, finishedAt: INJECT + 50_000 } });
+    expect(m.maxLagSeconds).toBe(8);
+    expect(m.maxLagAfterEtlSeconds).toBe(0.6);
+    expect(find(checksOf(tl, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG).pass).toBe(true);
+    // Lag rising again with the deleter alone fails.
+    const worse = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 1 : 7) });
+    worse.event('note', 'ETL sync job done', {}, INJECT + 20_000);
+    expect(find(checksOf(worse, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG).pass).toBe(false);
+    // The ETL never ended: not measured, fails.
+    expect(find(checksOf(recorded({ loaded: () => 0.5 }), true), THROTTLED_LAG).status).toBe('not-measured');
   });
 
   test('the lag alarm is checked against the staleness probe, not against its own series', () => {
