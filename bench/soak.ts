@@ -14,6 +14,7 @@ import { constants, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { reapOrphans } from '../harness/cluster/reaper';
 import { listRunDirs, newRunDirs } from '../harness/cli/run';
 import { REPO_ROOT, REPORTS_DIR } from '../harness/paths';
 import { readRun } from '../harness/report/run-report';
@@ -123,6 +124,13 @@ async function main(): Promise<number> {
       });
       child!.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null)));
     });
+    // Jest dies on SIGTERM without its afterAll hooks (and a cluster's own signal handler is not
+    // reached inside Jest's sandbox): what the interrupted iteration left is removed here, as the
+    // next start would (containers whose owning process is gone).
+    if (interrupted) {
+      const reaped = await reapOrphans().catch(() => undefined);
+      if (reaped && reaped.containers.length + reaped.networks.length) say(`removed ${reaped.containers.length} container(s) and ${reaped.networks.length} network(s) the interrupted iteration left`);
+    }
     // An app process Jest started inherits its stdout; one left running must not hold the soak.
     await Promise.race([copied, new Promise((r) => setTimeout(r, 5000).unref())]);
     child.stdout?.destroy();
