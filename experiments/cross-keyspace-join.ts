@@ -11,6 +11,7 @@ import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
+import { Figure, notMeasured, showFigure } from '../harness/experiment/figure';
 import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { DeployFault } from '../harness/faults/deploy';
 import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
@@ -116,7 +117,7 @@ export type JoinMeasures = {
   sizes: { urlVerdictRows: number; oneScanMs: number; conversationsAtEnd: number };
   steady: { p99Ms: number; writesPerSec: number; okPerSec: number };
   duringFault: { maxP99Ms: number; minWritesPerSec: number; minOkPerSec: number };
-  latencyRiseFactor: number;
+  latencyRiseFactor: Figure;
   rollbackAfterAlarmSeconds: number | null;
   inFlightAtRollback: number | null;
   drainSeconds: number | null;
@@ -137,6 +138,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
   const guard: JoinMeasures['guard'] = { plain: [], joined: [], routes: { plain: [], joined: [] } };
   return {
     name: `cross-keyspace-join${o.broken ? '-broken-fault' : ''}`,
+    ...(o.broken ? { negativeControl: { why: 'the deploy flips no flag', failsWith: /no alarm|never fired/ } } : {}),
     title: 'A cross-keyspace join ships to the inbox list; heartbeat alarm, automatic rollback, slow queries drained',
     incident: { file: '2025-10-17-cross-keyspace-join-full-scans.txt', timeline: INCIDENT_TIMELINE },
     topology,
@@ -191,7 +193,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
       const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
       const alarm = firstAlarm(r.timings.detectionSeconds);
       return [
-        { what: 'deploy → latency rising', incident: '~45 s (11:46:00)', measured: m ? `p99 ${m.steady.p99Ms} → ${m.duringFault.maxP99Ms} ms (x${m.latencyRiseFactor})` : 'not measured' },
+        { what: 'deploy → latency rising', incident: '~45 s (11:46:00)', measured: m ? `p99 ${m.steady.p99Ms} → ${m.duringFault.maxP99Ms} ms (${showFigure(m.latencyRiseFactor, '×')})` : 'not measured' },
         { what: 'deploy → alarm', incident: '~3.7 min (11:48:59)', measured: s(alarm) },
         { what: 'alarm → rollback', incident: '~1 min (11:50:01), completed 11:52:17', measured: s(m?.rollbackAfterAlarmSeconds) },
         { what: 'blocked work at the rollback', incident: 'processes blocked on slow queries; each given a grace period', measured: m ? `${m.inFlightAtRollback} slow requests in flight, all finished ${s(m.drainSeconds)} after the rollback` : 'not measured' },
@@ -229,7 +231,7 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult<JoinMeasures>
     sizes,
     steady,
     duringFault,
-    latencyRiseFactor: steady.p99Ms > 0 ? Math.round((duringFault.maxP99Ms / steady.p99Ms) * 10) / 10 : 0,
+    latencyRiseFactor: steady.p99Ms > 0 ? Math.round((duringFault.maxP99Ms / steady.p99Ms) * 10) / 10 : notMeasured('no steady-state p99'),
     rollbackAfterAlarmSeconds: alarm === null || r.timings.remediationSeconds === undefined ? null : seconds((r.timings.remediationSeconds - alarm) * 1000),
     inFlightAtRollback: drained.inFlightAtRollback ?? null,
     drainSeconds: drained.drainedAt === undefined || rollbackAt === undefined ? null : seconds(drained.drainedAt - rollbackAt),

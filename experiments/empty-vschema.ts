@@ -155,6 +155,7 @@ export function direct(broken = false): Experiment {
   return {
     ...common,
     name: broken ? 'empty-vschema-direct-broken-fault' : 'empty-vschema-direct',
+    ...(broken ? { negativeControl: { why: 'the fault stores no VSchema', failsWith: /no alarm|never fired/ } } : {}),
     title: 'Empty VSchema applied to the sharded keyspace, restored from snapshot on detection',
     fault: new EmptyVSchemaFault({ keyspace: SHARDED_KEYSPACE, broken }),
     compare: compare('direct'),
@@ -220,6 +221,7 @@ export function realBug(broken = false): { experiment: Experiment; fault: Failed
     experiment: {
       ...common,
       name: broken ? 'empty-vschema-movetables-broken-fault' : 'empty-vschema-movetables',
+      ...(broken ? { negativeControl: { why: 'the MoveTables does not fail', failsWith: /MoveTables create failed on the time-zone check: measured 0/ } } : {}),
       title: 'A MoveTables into the sharded keyspace fails after creating its streams; its VSchema must survive',
       // Preparing the target VSchema (adding the table) is a legitimate change a drift guard
       // would flag; the check here is the stored VSchema compared across the MoveTables.

@@ -8,7 +8,7 @@
 import type { TabletHandle } from '../harness/cluster/cluster';
 import { gtidExecuted, replicaThreads, waitForGtids } from '../harness/cluster/replication';
 import { waitFor } from '../harness/cluster/readiness';
-import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
+import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
 import { Figure, figure } from '../harness/experiment/figure';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { firstAlarm, onsetAfter, seconds, settledAt } from '../harness/experiment/timings';
@@ -171,6 +171,7 @@ export function failover(c: FailoverCase): Experiment<FailoverMeasures> {
   const buffering = c.buffering ? 'buffering on' : 'buffering off';
   return {
     name: `failover-${c.how}-${c.buffering ? 'buffered' : 'unbuffered'}${c.broken ? '-broken-fault' : ''}`,
+    ...(c.broken ? { negativeControl: { why: 'the fault kills nothing', failsWith: /VTOrc noticed the dead primary: not measured/ } } : {}),
     title: `Primary of ${KEYSPACE}/${SHARD} dies (${c.how}), vtgate ${buffering}`,
     incident: { file: '2023-11-07-memory-query-failover-connection-pools.txt', timeline: INCIDENT_TIMELINE },
     topology,
@@ -344,6 +345,8 @@ function checks(r: ExperimentResult<FailoverMeasures>): Check[] {
     atMost('old primary caught up, after replicating', diff(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
     equals('old primary rejoined as a replica', m.rejoin.role === 'replica' ? 1 : 0, 1),
   ];
+  // The incident's way to die: the kernel kills mysqld for memory, and the query loses its connection.
+  if (m.oomQuery !== undefined) list.push(holds('the memory-hungry query lost its connection (mysqld killed for memory)', /connection lost|closed|gone away/i.test(m.oomQuery)));
   const viaVtgate = m.sideApps['static-via-vtgate'];
   const direct = m.sideApps['static-direct'];
   if (viaVtgate) list.push(equals("incident's pool through vtgate: connections usable (vtgate hides the failover)", viaVtgate.usable, viaVtgate.total, 'connections'));

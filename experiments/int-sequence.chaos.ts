@@ -1,7 +1,7 @@
 // Incident 2026-04-14: a 32-bit key sequence runs out on every shard at once. One cluster:
 // the audit, the broken fault (must fail), the exhaustion with its remediation, the audit again.
 import { sharedCluster } from './support/shared-cluster';
-import { assertCheck, assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
+import { assertCheck, assertNoWriteLost, assertOutcome, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
 import { auditIntegerKeys } from '../harness/observe/integer-audit';
 import { CHECK, intSequence, topology } from './int-sequence';
@@ -18,14 +18,12 @@ describe('a 32-bit key sequence runs out on every shard at once (incident 2026-0
 
   test('a broken fault (the sequence is not advanced) makes the experiment fail', async () => {
     const r = await runExperiment(intSequence(true), { cluster: cluster() });
-    expect(r.verdict).toBe('fail');
-    expect(r.problems.join('; ')).toMatch(/no alarm|never fired/);
+    assertOutcome(r); // a negative control: failed, and for its own reason
   }, 300_000);
 
   test('exhaustion: warned first (80 % then 95 %), all shards fail together, detected, killswitch + Online DDL + lift recover, nothing lost', async () => {
     const r = await runExperiment(intSequence(), { cluster: cluster() });
     assertPassed(r);
-    expect(Object.keys(r.measured?.firstFailureByShardSeconds ?? {}).sort()).toEqual(['-80', '80-']);
     for (const what of Object.values(CHECK)) assertCheck(r, what);
     assertNoWriteLost(r);
   }, 600_000);

@@ -344,6 +344,7 @@ export function replicaLag(o: ReplicaLagOptions): Experiment<LagMeasures> {
   const fault = new ReplicaOverloadFault({ throttled: o.throttled, broken: o.broken, size, maxId: Number(ids[ids.length - 1]) });
   return {
     name: `replica-lag${o.throttled ? '-throttled' : ''}${o.broken ? '-broken-fault' : ''}`,
+    ...(o.broken ? { negativeControl: { why: 'the fault starts nothing', failsWith: /no alarm|never fired/ } } : {}),
     title: o.throttled ? 'Deletion worker respecting the tablet throttler beside an ETL reader: lag stays low' : 'Deletion worker and ETL reader saturate one shard\'s replicas: lag, stale reads, remediation',
     incident: { file: '2026-01-27-replica-overload-replication-lag.txt', timeline: INCIDENT_TIMELINE },
     topology,
@@ -436,6 +437,7 @@ export function replicaLagChecks(
     ...common,
     ...deleter,
     atLeast('replica lag under the overload', m.maxLagSeconds, T.lagSeconds),
+    atLeast('stale reads under the overload', m.staleReads, 1, 'reads'),
     atMost('first alarm after the fault', firstAlarm(detectionSeconds), T.detectSeconds),
     atMost('lag alarm against the staleness probe seeing the threshold crossed', m.alarmVsStalenessSeconds, T.alarmAfterCrossingSeconds),
     atMost('lag back under 1 s after the remediation', m.lagBackSeconds, T.lagBackSeconds),

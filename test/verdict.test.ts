@@ -1,9 +1,9 @@
 // One verdict: every threshold a check in the result; a problem found anywhere fails the run;
 // a figure not measured fails its check; an alarm before the fault is not a detection.
 import type { ExperimentResult } from '../harness/experiment/experiment';
-import { assertCheck, atMost, holds, within } from '../harness/experiment/assertions';
+import { assertCheck, assertOutcome, atMost, holds, within } from '../harness/experiment/assertions';
 import { notMeasured } from '../harness/experiment/figure';
-import { detections, verdictOf } from '../harness/experiment/verdict';
+import { detections, outcomeOf, verdictOf } from '../harness/experiment/verdict';
 import { calibration, CHECK as CAL } from '../experiments/calibration';
 import { CHECK as VS, latent } from '../experiments/empty-vschema';
 import { CHECK as SEQ, IntSequenceMeasures, intSequenceChecks } from '../experiments/int-sequence';
@@ -113,5 +113,23 @@ describe('int-sequence headroom alarms', () => {
     const m = { ...measures(1), headroomAlarmLeadSeconds: { '80%': 12, '95%': notMeasured('no 95 % headroom alarm') }, alarmsApartSeconds: notMeasured('no 95 % headroom alarm') };
     const c = intSequenceChecks(r(m)).find((x) => x.what === SEQ.warned95)!;
     expect(c).toMatchObject({ pass: false, status: 'not-measured', why: 'no 95 % headroom alarm' });
+  });
+});
+
+describe('negative controls', () => {
+  const control = { failsWith: /never fired|no alarm/ };
+  test('a broken fault is as expected only when it failed for its own reason', () => {
+    expect(outcomeOf('fail', ['detector replication-lag never fired'], control)).toBe('as-expected');
+    // Failed, but because the cluster died: not the control's failure.
+    expect(outcomeOf('fail', ['tablet zone1-0000000101 exited'], control)).toBe('unexpected');
+    expect(outcomeOf('pass', [], control)).toBe('unexpected');
+    expect(outcomeOf('pass', [])).toBe('as-expected');
+    expect(outcomeOf('unknown', [])).toBe('unexpected');
+  });
+
+  test('assertOutcome says what the control expected', () => {
+    const r = result({ verdict: 'fail', outcome: 'unexpected', problems: ['heal: boom'], expected: { verdict: 'fail', why: 'the fault starts nothing', failsWith: 'never fired' } });
+    expect(() => assertOutcome(r)).toThrow(/negative control \(the fault starts nothing\) expected to fail with \/never fired\/, verdict fail: heal: boom/);
+    expect(() => assertOutcome({ ...r, outcome: 'as-expected' })).not.toThrow();
   });
 });

@@ -27,6 +27,17 @@ export function assertPassed(result: ExperimentResult): void {
   }
 }
 
+/**
+ * Jest's side of the one verdict: the run's outcome as recorded in its JSON. A run must pass; a
+ * negative control must fail for its own reason (not for another, such as a cluster that died).
+ */
+export function assertOutcome(result: ExperimentResult<object>): void {
+  if (result.outcome === 'as-expected') return;
+  const exp = result.expected;
+  const what = exp ? `negative control (${exp.why}) expected to fail with /${exp.failsWith}/, verdict ${result.verdict}` : `verdict ${result.verdict}`;
+  throw new ThresholdError(`run ${result.runId} ${what}: ${result.problems.join('; ') || 'no problem recorded'} (report: ${result.reportFile})`);
+}
+
 export function assertNoWriteLost(result: ExperimentResult): void {
   const l = result.ledger;
   if (!l || l.verdict !== 'pass') {

@@ -97,6 +97,11 @@ export interface Experiment<M extends object = Record<string, unknown>> {
   sideApps?: (cluster: Cluster) => SideAppSpec[] | Promise<SideAppSpec[]>;
   /** Thresholds on the result, each recorded in result.checks; a failed one fails the run. */
   checks?: (result: ExperimentResult<M>) => Check[];
+  /**
+   * A negative control (a broken fault that injects nothing): the run must fail, and for the
+   * reason given (`failsWith`, matched against its problems). Its outcome is then "as expected".
+   */
+  negativeControl?: { why: string; failsWith: RegExp };
   /** Tables the ledger checks (default: the inbox's). */
   ledgerTables?: LedgerTable[];
   /** The experiment's own figures, computed after the run (before cleanup) into result.measured. */
@@ -122,6 +127,13 @@ export interface ExperimentResult<M extends object = Record<string, unknown>> {
   vitess: string;
   database: string;
   verdict: 'pass' | 'fail' | 'unknown';
+  /**
+   * The verdict against what was expected of it: a run passes, a negative control fails for its
+   * reason. What Jest asserts (assertOutcome) and what a vet compares; absent in older reports.
+   */
+  outcome?: 'as-expected' | 'unexpected';
+  /** A negative control's expectation, as recorded. */
+  expected?: { verdict: 'fail'; why: string; failsWith: string };
   problems: string[];
   baselineWritesPerSec?: number;
   timings: {

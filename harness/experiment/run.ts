@@ -18,7 +18,7 @@ import { INBOX_TABLES, withInboxSchema } from '../workload/schema';
 import { verifyLedger } from '../workload/verify';
 import { SideApp } from '../workload/side-app';
 import { describeCheck } from './assertions';
-import { detections, verdictOf } from './verdict';
+import { detections, outcomeOf, verdictOf } from './verdict';
 import type { Experiment, ExperimentContext, ExperimentResult, Phase, RunOptions } from './experiment';
 import { baseline, errorWindow, longestGap, recoveredOnAverage, seconds, settledHeartbeat } from './timings';
 
@@ -314,6 +314,9 @@ export class ExperimentRun<M extends object> {
     const { result } = this;
     if (!this.verified && !result.problems.length) result.problems.push('the run ended before its verification');
     result.verdict = verdictOf({ problems: result.problems, verified: this.verified, ledger: result.ledger });
+    const control = this.exp.negativeControl;
+    if (control) result.expected = { verdict: 'fail', why: control.why, failsWith: control.failsWith.source };
+    result.outcome = outcomeOf(result.verdict, result.problems, control);
   }
 
   /** Always runs: the fault healed, everything stopped, the JSON report written, logs kept on failure. */
@@ -346,7 +349,7 @@ export class ExperimentRun<M extends object> {
     }).catch(() => undefined);
     if (result.verdict !== 'pass') await cluster.saveLogs().catch(() => undefined);
     if (this.ownCluster) await cluster.stop();
-    this.say(`[${exp.name}] ${result.verdict}; report ${result.reportFile ?? '(not written)'}`);
+    this.say(`[${exp.name}] ${result.verdict}${exp.negativeControl ? ` (negative control: ${result.outcome})` : ''}; report ${result.reportFile ?? '(not written)'}`);
   }
 
   private context(): ExperimentContext {

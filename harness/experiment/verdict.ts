@@ -16,6 +16,12 @@ export function verdictOf(o: { problems: readonly string[]; verified: boolean; l
   return o.ledger.verdict === 'pass' ? 'pass' : 'fail';
 }
 
+/** A run is as expected when it passed, or, for a negative control, when it failed for its reason. */
+export function outcomeOf(verdict: Verdict, problems: readonly string[], control?: { failsWith: RegExp }): 'as-expected' | 'unexpected' {
+  if (!control) return verdict === 'pass' ? 'as-expected' : 'unexpected';
+  return verdict === 'fail' && problems.some((p) => control.failsWith.test(p)) ? 'as-expected' : 'unexpected';
+}
+
 /**
  * Seconds from the fault's issue to each detector's first alarm (null: never fired). An alarm
  * before the issue (detectors are armed a moment earlier) was not caused by the fault: its

@@ -56,7 +56,7 @@ function overviewHtml(run: RunReport): string {
     return {
       cells: [
         `<a href="#${anchor(r.result.experiment)}">${esc(r.result.experiment)}</a>`,
-        badge(r.result.verdict ?? 'unknown'),
+        verdictHtml(r.result),
         ...(withTests ? [test] : []),
         secs(firstAlarm(r.result.timings?.detectionSeconds ?? {})),
         secs(t?.recoverySeconds),
@@ -207,7 +207,7 @@ async function experimentHtml(run: RunReport, r: ExperimentReport): Promise<stri
     ? `<p class="meta">Test: ${esc([...c.ancestorTitles, c.title].join(' › '))} ${badge(c.status)}${c.status === 'failed' && failureLine(c) ? ` <span class="note">${esc(failureLine(c))}</span>` : ''}</p>`
     : '';
   return `<section class="experiment" id="${anchor(res.experiment)}">
-<h2>${esc(res.experiment)} ${badge(res.verdict ?? 'unknown')}</h2>
+<h2>${esc(res.experiment)} ${verdictHtml(res)}</h2>${res.expected ? `\n<p class="note">Negative control (${esc(res.expected.why)}): it must fail with a problem matching /${esc(res.expected.failsWith)}/; outcome <b>${esc(res.outcome ?? 'not recorded')}</b>.</p>` : ''}
 <p class="meta">${esc(res.title ?? r.experiment?.title ?? '')}</p>
 <p class="meta">Fault <b>${esc(fault?.name ?? '?')}</b>${fault?.description ? `: ${esc(fault.description)}` : ''} · started ${esc(r.timeline?.startedAt ?? '?')} · Vitess ${esc(res.vitess ?? '?')} on ${esc(res.database ?? '?')}</p>
 ${testLine}${problems}
@@ -218,6 +218,13 @@ ${incidentHtml(r)}
 ${measuredHtml(r)}
 <details><summary>Options and source file</summary><pre>${esc(JSON.stringify(r.options ?? {}, null, 2))}</pre><p class="note">${esc(r.file)}</p></details>
 </section>`;
+}
+
+/** The run's verdict, and for a negative control whether its failure was the expected one. */
+function verdictHtml(res: ExperimentReport['result']): string {
+  const v = badge(res.verdict ?? 'unknown');
+  if (!res.expected) return v;
+  return `${v} ${badge(res.outcome === 'as-expected' ? 'as expected' : 'unexpected', res.outcome === 'as-expected' ? 'pass' : 'fail')}`;
 }
 
 export async function renderHtmlReport(run: RunReport): Promise<string> {

@@ -113,7 +113,8 @@ function timingsOf(r: ExperimentReport): Pick<ExperimentSummary, 'detectionSecon
 function runPassed(r: ExperimentReport): { pass: boolean; reason?: string } {
   const failedChecks = (r.result.checks ?? []).filter((c) => !c.pass).map((c) => `${c.what}: measured ${c.measured ?? 'nothing'} ${c.unit}, limit ${c.limit} ${c.unit}`);
   const problems = [...(r.result.problems ?? []), ...failedChecks];
-  const pass = r.result.verdict === 'pass' && failedChecks.length === 0;
+  // A negative control passes by failing for its own reason (its recorded outcome).
+  const pass = r.result.expected ? r.result.outcome === 'as-expected' : r.result.verdict === 'pass' && failedChecks.length === 0;
   return pass ? { pass } : { pass, reason: problems.join('; ') || `verdict ${r.result.verdict ?? 'unknown'}` };
 }
 
