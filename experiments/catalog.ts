@@ -7,7 +7,7 @@ const entry = (name: string, description: string): CatalogEntry => ({ name, file
 
 export const CATALOG: readonly CatalogEntry[] = [
   entry('smoke', '1,000 rows through vtgate with sequence ids: read back, on the shard their keyspace id maps to, on every replica'),
-  entry('calibration', 'vtgate frozen for exactly 5 s under load: outage measured as 5 ± 0.5 s, heartbeat alarm, recovery, no write lost'),
+  entry('calibration', 'vtgate frozen for exactly 5 s under load: outage measured as 5 ± 0.5 s, heartbeat alarm, recovery, no write lost; a 2 s pause beside it must measure 2 s and fail the 5 s check'),
   entry('empty-vschema', 'empty VSchema applied, dormant then propagated, and the MoveTables bug that wipes it (fails on Vitess 23.0.0)'),
   entry('int-sequence', 'INT key fed by a sequence near 2^31-1: headroom alarms first, all shards fail together, killswitch + Online DDL to BIGINT'),
   entry('failover', 'primary container SIGKILLed, mysqld killed, mysqld OOM-killed by a memory-hungry query; buffering off/on; pools through vtgate heal, a pool pinned to MySQL stays broken'),

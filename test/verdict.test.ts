@@ -4,7 +4,8 @@ import type { ExperimentResult } from '../harness/experiment/experiment';
 import { assertCheck, assertOutcome, atMost, holds, within } from '../harness/experiment/assertions';
 import { notMeasured } from '../harness/experiment/figure';
 import { detections, outcomeOf, verdictOf } from '../harness/experiment/verdict';
-import { calibration, CHECK as CAL } from '../experiments/calibration';
+import { calibration, CHECK as CAL, shortPauseControl } from '../experiments/calibration';
+import { describeCheck } from '../harness/experiment/assertions';
 import { CHECK as VS, latent } from '../experiments/empty-vschema';
 import { CHECK as SEQ, IntSequenceMeasures, intSequenceChecks } from '../experiments/int-sequence';
 
@@ -131,5 +132,23 @@ describe('negative controls', () => {
     const r = result({ verdict: 'fail', outcome: 'unexpected', problems: ['heal: boom'], expected: { verdict: 'fail', why: 'the fault starts nothing', failsWith: 'never fired' } });
     expect(() => assertOutcome(r)).toThrow(/negative control \(the fault starts nothing\) expected to fail with \/never fired\/, verdict fail: heal: boom/);
     expect(() => assertOutcome({ ...r, outcome: 'as-expected' })).not.toThrow();
+  });
+});
+
+describe('the weak-fault control beside calibration', () => {
+  const control = shortPauseControl.negativeControl!;
+  const outcome = (outageSeconds: number | undefined) => {
+    const checks = shortPauseControl.checks!(result({ timings: { detectionSeconds: { 'heartbeat-anomaly': 1.1 }, outageSeconds, recoverySeconds: 0.8 }, ledger: { acknowledged: 300 } as never }));
+    const problems = checks.filter((c) => !c.pass).map(describeCheck);
+    return outcomeOf(problems.length ? 'fail' : 'pass', problems, control);
+  };
+  test('a 2 s pause measured as 2 s fails the 5 s check: as expected', () => {
+    expect(outcome(2.04)).toBe('as-expected');
+    expect(outcome(1.7)).toBe('as-expected');
+  });
+  test('measured far from the 2 s it was, or not at all, is unexpected: the measurement is off', () => {
+    expect(outcome(2.9)).toBe('unexpected');
+    expect(outcome(undefined)).toBe('unexpected');
+    expect(outcome(5.0)).toBe('unexpected');
   });
 });
