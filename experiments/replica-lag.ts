@@ -9,8 +9,8 @@ import { nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
 import { usePool } from '../harness/cluster/pool';
 import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
-import { Figure, notMeasured, showFigure } from '../harness/experiment/figure';
-import { coverageGap, firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
+import { Figure, isMeasured, notMeasured, showFigure } from '../harness/experiment/figure';
+import { coverageGap, firstAlarm, heldMax, seconds, settledAt } from '../harness/experiment/timings';
 import type { Experiment, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
 import type { Timeline } from '../harness/observe/timeline';
@@ -68,8 +68,13 @@ export const THRESHOLDS = {
   detectSeconds: 60,
   /** Lag back under 1 s within 120 s of the remediation (incident: ~5 h to full recovery). */
   lagBackSeconds: 120,
-  /** The untouched shard's replicas never lag past 1 s. */
+  /**
+   * The untouched shard's replicas never lag past 1 s, held for 2 s: beside a busy neighbour a
+   * host stall shows as one ~1 s sample on every replica of both shards at the same instant
+   * (soak, 2 Dec 2026: 1.06 s once, all else under 0.6 s); lag the fault spread would persist.
+   */
   otherShardLagSeconds: 1,
+  otherShardHoldMs: 2000,
   /** Throttled variant: the deleter asks the throttler for lag under 1 s; it must keep lag under the alarm threshold. */
   throttlerLagSeconds: 1,
   /**
@@ -227,6 +232,8 @@ export type LagMeasures = {
    */
   maxLagAfterEtlSeconds: Figure;
   otherShardMaxLagSeconds: Figure;
+  /** The untouched shard's highest lag held for THRESHOLDS.otherShardHoldMs (what its check judges). */
+  otherShardHeldLagSeconds: Figure;
   /** When a tablet first reported lag over the threshold, and when the staleness probe first saw it. */
   lagCrossedAtSeconds: Figure;
   stalenessCrossedAtSeconds: Figure;
@@ -298,6 +305,13 @@ export function measureReplicaLag(
     const s = staleness(shard);
     return s.length ? tenths(Math.max(...s.map(([, v]) => v)) / 1000) : notMeasured(`the staleness probe recorded nothing for ${KEYSPACE}/${shard}`);
   };
+  // Held lag only where the plain maximum is measured (no hole in the samples).
+  const heldLag = (series: [number, number][]): Figure => {
+    const max = maxLag(series, OTHER_SHARD);
+    if (!isMeasured(max)) return max;
+    const held = heldMax(series, THRESHOLDS.otherShardHoldMs);
+    return held === undefined ? notMeasured(`no ${THRESHOLDS.otherShardHoldMs / 1000} s window of ${KEYSPACE}/${OTHER_SHARD}'s lag samples`) : tenths(held);
+  };
   const etlDone = tl.firstEvent('note', 'ETL sync job done', injectAt)?.t;
   return {
     maxLagSeconds: maxLag(lag, SHARD),
@@ -308,6 +322,7 @@ export function measureReplicaLag(
           ? notMeasured('the deletion ended before the ETL sync job')
           : maxLagIn(shardLagOf(tl, SHARD).filter(([t]) => t >= etlDone && t <= (deletionEnd ?? end)), SHARD, etlDone, deletionEnd ?? end),
     otherShardMaxLagSeconds: maxLag(other, OTHER_SHARD),
+    otherShardHeldLagSeconds: heldLag(other),
     lagCrossedAtSeconds: crossed === undefined ? notMeasured(`no replica reported lag over ${i.lagSeconds} s`) : seconds(crossed - injectAt),
     stalenessCrossedAtSeconds: staleCrossed === undefined ? notMeasured(`no write stayed unseen at @replica for ${i.lagSeconds} s`) : seconds(staleCrossed - injectAt),
     alarmVsStalenessSeconds:
@@ -418,7 +433,7 @@ export function replicaLagChecks(
   if (!m) return [atMost('replica lag measures', notMeasured('measure did not run'), 0)];
   const common = [
     equals('failed writes', m.failedWrites, 0, 'writes'),
-    atMost("untouched shard's replica lag", m.otherShardMaxLagSeconds, T.otherShardLagSeconds),
+    atMost(`untouched shard's replica lag, held for ${T.otherShardHoldMs / 1000} s`, m.otherShardHeldLagSeconds, T.otherShardLagSeconds),
   ];
   // The fault is the deleter and the ETL: deletes that failed mean it was not the load it claims.
   const deleter = o.broken ? [] : [equals('failed DELETE batches', m.failedDeleteBatches, 0, 'batches')];

@@ -2,7 +2,7 @@
 // with holes or none at all must fail its checks, never read as "0 s of lag".
 import { describeCheck } from '../harness/experiment/assertions';
 import { isMeasured } from '../harness/experiment/figure';
-import { coverageGap, onsetAfter } from '../harness/experiment/timings';
+import { coverageGap, heldMax, onsetAfter } from '../harness/experiment/timings';
 import { Timeline } from '../harness/observe/timeline';
 import { DeleterFacts, measureReplicaLag, replicaLagChecks, THRESHOLDS } from '../experiments/replica-lag';
 
@@ -46,7 +46,7 @@ describe('replica-lag figures are three-way', () => {
   });
 
   test('no lag sample from the untouched shard: its lag check fails as not measured (it read as 0 s and passed before)', () => {
-    const c = find(checksOf(recorded({ other: () => undefined })), "untouched shard's replica lag");
+    const c = find(checksOf(recorded({ other: () => undefined })), "untouched shard's replica lag, held for 2 s");
     expect(c.pass).toBe(false);
     expect(c.status).toBe('not-measured');
     expect(describeCheck(c)).toMatch(/not measured \(no lag sample from customer\/80-/);
@@ -99,6 +99,23 @@ describe('replica-lag figures are three-way', () => {
   test('no measures at all: a failing check, not a pass', () => {
     const cs = replicaLagChecks(undefined, {}, { throttled: false, T: THRESHOLDS, archiveRows: 1 });
     expect(cs.every((c) => !c.pass)).toBe(true);
+  });
+});
+
+describe("the untouched shard's lag, held", () => {
+  test('one ~1 s sample (a host stall on every replica at one instant) does not fail; lag held for 2 s does', () => {
+    const blip = recorded({ other: (t) => (t === 50_000 ? 1.06 : 0.3) });
+    expect(measureReplicaLag(blip, inputs).otherShardMaxLagSeconds).toBe(1.1);
+    expect(measureReplicaLag(blip, inputs).otherShardHeldLagSeconds).toBe(0.3);
+    expect(find(checksOf(blip), "untouched shard's replica lag, held for 2 s").pass).toBe(true);
+    const held = recorded({ other: (t) => (t >= 50_000 && t <= 53_000 ? 1.4 : 0.3) });
+    expect(find(checksOf(held), "untouched shard's replica lag, held for 2 s")).toMatchObject({ pass: false, measured: 1.4 });
+  });
+
+  test('heldMax needs a covered window', () => {
+    expect(heldMax([[0, 5]], 2000)).toBeUndefined();
+    expect(heldMax([[0, 5], [1000, 1], [2000, 4], [3000, 4]], 2000)).toBe(1);
+    expect(heldMax([[0, 5], [1000, 6], [2000, 4], [3000, 0]], 2000)).toBe(4);
   });
 });
 
