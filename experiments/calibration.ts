@@ -1,6 +1,7 @@
 // The calibration experiment's definition, shared by its Jest file and the engine bench.
 import { atLeast, atMost, within } from '../harness/experiment/assertions';
 import type { Experiment } from '../harness/experiment/experiment';
+import { awaitRecovery, holdFor, injectFault, remediate } from '../harness/experiment/steps';
 import { PauseFault } from '../harness/faults/pause';
 
 export const PAUSE_SECONDS = 5;
@@ -28,7 +29,8 @@ function calibrationRun(pauseSeconds: number): Experiment {
     name: control ? `calibration-${pauseSeconds}s-pause-control` : 'calibration',
     title: control ? `vtgate frozen for ${pauseSeconds} s, judged against the ${PAUSE_SECONDS} s calibration` : `vtgate frozen for exactly ${PAUSE_SECONDS} s under load`,
     fault: new PauseFault((ctx) => ctx.cluster.vtgate.node, 'vtgate'),
-    remediate: { afterMs: pauseSeconds * 1000 },
+    // The incident here is the fault itself: frozen, held for the pause, thawed, back.
+    steps: [injectFault(), holdFor(pauseSeconds * 1000), remediate('unpause vtgate'), awaitRecovery({ timeoutSeconds: 120 })],
     // Timeouts longer than the pause: requests hang through it and complete after, so the
     // outage is purely the freeze (no timeouts that would blur its edges).
     app: { queryTimeoutMs: 20_000 },

@@ -12,6 +12,7 @@ import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { Figure, notMeasured, showFigure } from '../harness/experiment/figure';
+import { act, awaitAlarm, awaitRecovery, injectFault, remediate } from '../harness/experiment/steps';
 import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { DeployFault } from '../harness/faults/deploy';
 import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
@@ -149,29 +150,27 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
     fault,
     detectors: ({ baseline: b }) => [heartbeatAnomaly(b), p99LatencyHigh({ thresholdMs: 1000, forMs: 1000 })],
     primaryDetector: ['heartbeat-anomaly', 'p99-latency'],
-    remediate: {
-      onAlarm: ['heartbeat-anomaly', 'p99-latency'],
-      action: async (ctx) => {
-        await fault.heal(ctx);
-        await drain(ctx, drained);
-      },
-    },
-    // No alarm within the detection threshold is a failed run: waiting longer proves nothing.
-    detectTimeoutSeconds: THRESHOLDS.detectSeconds,
-    recovery: { timeoutSeconds: 120 },
-    // Latency settles after the heartbeat (the incident's long tail): the run goes on until p99 has
-    // been back for 3 s, or the threshold passed (then the check fails with "not measured").
-    afterRecovery: async (ctx) => {
-      const rollbackAt = ctx.timeline.firstEvent('remediation')?.t;
-      if (rollbackAt === undefined) return;
-      const ceiling = p99BackCeiling(ctx);
-      await waitFor({
-        what: `p99 back under ${ceiling.toFixed(0)} ms for 3 s`,
-        timeoutMs: Math.max(0, rollbackAt + THRESHOLDS.recoverSeconds * 1000 - ctx.timeline.now()),
-        intervalMs: 250,
-        check: async () => ({ ready: settledAt(ctx.timeline.series('load', 'p99_ms'), rollbackAt, ceiling, 3000) !== undefined, status: 'p99 still high' }),
-      }).catch(() => undefined);
-    },
+    steps: [
+      injectFault(),
+      // No alarm within the detection threshold is a failed run: waiting longer proves nothing.
+      awaitAlarm(['heartbeat-anomaly', 'p99-latency'], { timeoutSeconds: THRESHOLDS.detectSeconds }),
+      remediate('automatic rollback: the flag back', (ctx) => fault.heal(ctx)),
+      act('slow requests drained', (ctx) => drain(ctx, drained)),
+      awaitRecovery({ timeoutSeconds: 120 }),
+      // Latency settles after the heartbeat (the incident's long tail): the run goes on until p99
+      // has been back for 3 s, or the threshold passed (then the check fails with "not measured").
+      act('p99 back at baseline', async (ctx) => {
+        const rollbackAt = ctx.remediationAt();
+        if (rollbackAt === undefined) return;
+        const ceiling = p99BackCeiling(ctx);
+        await waitFor({
+          what: `p99 back under ${ceiling.toFixed(0)} ms for 3 s`,
+          timeoutMs: Math.max(0, rollbackAt + THRESHOLDS.recoverSeconds * 1000 - ctx.timeline.now()),
+          intervalMs: 250,
+          check: async () => ({ ready: settledAt(ctx.timeline.series('load', 'p99_ms'), rollbackAt, ceiling, 3000) !== undefined, status: 'p99 still high' }),
+        }).catch(() => undefined);
+      }),
+    ],
     prepare: async (cluster) => {
       const seeded = await seedUrlVerdicts(cluster);
       sizes.urlVerdictRows = seeded.rows;

@@ -19,6 +19,7 @@
 //   | 24.0.0 - 24.0.3         | fixed             |
 // With MySQL 9.7 only 23+ runs, so 23.0.0 is the affected release this harness can show.
 import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
+import { act, awaitAlarm, awaitRecovery, holdFor, injectFault, remediate } from '../harness/experiment/steps';
 import { firstAlarm } from '../harness/experiment/timings';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison, IncidentStep } from '../harness/experiment/experiment';
 import { EmptyVSchemaFault } from '../harness/faults/vschema';
@@ -146,9 +147,11 @@ function latentChecks(guarded: boolean): (r: ExperimentResult) => Check[] {
 const common = {
   incident: INCIDENT,
   detectors: ({ baseline }: { baseline: () => number | undefined }) => [heartbeatAnomaly(baseline), vschemaDrift()],
-  detectTimeoutSeconds: 60,
   load: { rate: 150 },
 } satisfies Partial<Experiment>;
+
+/** The guard's remediation: the last known-good VSchema re-applied, then back at baseline. */
+const restoreAndRecover = [remediate('re-apply the VSchema snapshot', restoreSnapshot), awaitRecovery({ timeoutSeconds: 120 })];
 
 /** Case 1: the empty VSchema is applied and served at once; the guard restores the snapshot on the first alarm. */
 export function direct(broken = false): Experiment {
@@ -160,10 +163,9 @@ export function direct(broken = false): Experiment {
     fault: new EmptyVSchemaFault({ keyspace: SHARDED_KEYSPACE, broken }),
     compare: compare('direct'),
     primaryDetector: 'vschema-drift',
-    remediate: { onAlarm: ['vschema-drift', 'heartbeat-anomaly'], action: restoreSnapshot },
-    checks: directChecks,
     // A broken fault raises no alarm: give up waiting quickly, the run must fail.
-    ...(broken ? { detectTimeoutSeconds: 15 } : {}),
+    steps: [injectFault(), awaitAlarm(['vschema-drift', 'heartbeat-anomaly'], { timeoutSeconds: broken ? 15 : 60 }), ...restoreAndRecover],
+    checks: directChecks,
   };
 }
 
@@ -184,10 +186,13 @@ export function latent(guarded: boolean): Experiment {
     fault,
     compare: compare('latent'),
     primaryDetector: guarded ? 'vschema-drift' : 'heartbeat-anomaly',
-    remediate: { onAlarm: guarded ? 'vschema-drift' : 'heartbeat-anomaly', action: restoreSnapshot },
-    detectTimeoutSeconds: 60,
-    // Keep the load on until the rebuild has run, then 3 s more: any outage it causes is seen.
-    afterRecovery: () => fault.propagated(),
+    steps: [
+      injectFault(),
+      awaitAlarm(guarded ? 'vschema-drift' : 'heartbeat-anomaly', { timeoutSeconds: 60 }),
+      ...restoreAndRecover,
+      // The scheduled rebuild (the incident's reconciliation) runs under load; 3 s of tail after it show any outage it causes.
+      act('the reconciliation rebuild propagates what is stored', () => fault.propagated(), { always: true }),
+    ],
     tailSeconds: 3,
     checks: latentChecks(guarded),
   };
@@ -236,7 +241,7 @@ export function realBug(broken = false): { experiment: Experiment; fault: Failed
         },
       ],
       // Observe for a few seconds under load, then clean up (the heal restores anything wiped).
-      remediate: { afterMs: 3000 },
+      steps: [injectFault(), holdFor(3000), remediate('restore anything the MoveTables changed'), awaitRecovery({ timeoutSeconds: 120 })],
       // In the result too (not only in the Jest case), so a report or a vet sees the regression.
       checks: () => [
         equals('MoveTables create failed on the time-zone check', failedOnTimeZone(fault) ? 1 : 0, 1),

@@ -11,6 +11,7 @@ import { waitFor } from '../harness/cluster/readiness';
 import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
 import { Figure, figure } from '../harness/experiment/figure';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
+import { act, awaitRecovery, injectFault } from '../harness/experiment/steps';
 import { firstAlarm, onsetAfter, seconds, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { shardWriteProbes, shardWritesIn, VtorcProbe } from '../harness/observe/failover-probes';
@@ -176,7 +177,6 @@ export function failover(c: FailoverCase): Experiment<FailoverMeasures> {
     incident: { file: '2023-11-07-memory-query-failover-connection-pools.txt', timeline: INCIDENT_TIMELINE },
     topology,
     fault,
-    remediate: { automatic: 'VTOrc: EmergencyReparentShard to a replica' },
     detectors: ({ baseline }) => [
       heartbeatAnomaly(baseline),
       errorRateHigh(),
@@ -200,8 +200,13 @@ export function failover(c: FailoverCase): Experiment<FailoverMeasures> {
         },
       ];
     },
-    recovery: { timeoutSeconds: 60 },
-    afterRecovery: (ctx) => rejoin(ctx, fault, back),
+    // Nobody is paged to act: VTOrc reparents on its own, so recovery counts from the fault.
+    steps: [
+      injectFault(),
+      awaitRecovery({ timeoutSeconds: 60 }),
+      // The operator's part: the old primary's node comes back and must rejoin as a replica.
+      act('the old primary is started again and rejoins', (ctx) => rejoin(ctx, fault, back), { always: true }),
+    ],
     tailSeconds: 5,
     measure: async (ctx, r) => measure(ctx, r, fault, back),
     checks: (r) => checks(r),

@@ -9,6 +9,7 @@ import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison } from '../harness/experiment/experiment';
 import { Figure, figure, isMeasured, notMeasured } from '../harness/experiment/figure';
+import { act, awaitAlarm, awaitRecovery, injectFault, remediate, Step } from '../harness/experiment/steps';
 import { seconds } from '../harness/experiment/timings';
 import { type Fault, type FaultContext, issued, observedEffect } from '../harness/faults/fault';
 import { waitFor } from '../harness/cluster/readiness';
@@ -114,15 +115,21 @@ export class SequenceAdvanceFault implements Fault {
 }
 
 /** Remediation, as the incident's: killswitch, migrate to BIGINT with Online DDL, lift the killswitch. */
-async function remediate(ctx: ExperimentContext): Promise<void> {
-  const { timeline, app, cluster } = ctx;
-  await setKillswitch(app, 'events', true);
-  timeline.event('remediation', 'killswitch on', { table: 'events' });
-  const ddl = await runOnlineDdl(cluster, SHARDED_KEYSPACE, 'ALTER TABLE events MODIFY id BIGINT NOT NULL');
-  timeline.event('remediation', 'events.id migrated to BIGINT', { uuid: ddl.uuid, seconds: ddl.seconds });
-  await setKillswitch(app, 'events', false);
-  timeline.event('remediation', 'killswitch off', { table: 'events' });
-}
+/** The incident's remediation, step by step: killswitch, the column widened by Online DDL, killswitch lifted. */
+const REMEDIATION: Step[] = [
+  remediate('killswitch on: writes to events stopped', async ({ timeline, app }) => {
+    await setKillswitch(app, 'events', true);
+    timeline.event('remediation', 'killswitch on', { table: 'events' });
+  }),
+  act('events.id migrated to BIGINT with Online DDL', async ({ timeline, cluster }) => {
+    const ddl = await runOnlineDdl(cluster, SHARDED_KEYSPACE, 'ALTER TABLE events MODIFY id BIGINT NOT NULL');
+    timeline.event('remediation', 'events.id migrated to BIGINT', { uuid: ddl.uuid, seconds: ddl.seconds });
+  }),
+  act('killswitch off', async ({ timeline, app }) => {
+    await setKillswitch(app, 'events', false);
+    timeline.event('remediation', 'killswitch off', { table: 'events' });
+  }),
+];
 
 function eventAt(r: ExperimentResult<object>, kind: string, name: string): number | undefined {
   return r.events.find((e) => e.kind === kind && e.name === name)?.t;
@@ -268,9 +275,7 @@ export function intSequence(broken = false): Experiment<IntSequenceMeasures> {
     ],
     primaryDetector: 'event-heartbeat',
     fault: new SequenceAdvanceFault(broken),
-    remediate: { onAlarm: 'event-heartbeat', action: remediate },
-    detectTimeoutSeconds: broken ? 30 : 60,
-    recovery: { timeoutSeconds: RECOVER_WITHIN_SECONDS },
+    steps: [injectFault(), awaitAlarm('event-heartbeat', { timeoutSeconds: broken ? 30 : 60 }), ...REMEDIATION, awaitRecovery({ timeoutSeconds: RECOVER_WITHIN_SECONDS })],
     measure,
     checks: intSequenceChecks,
     compare,

@@ -10,6 +10,7 @@ import { usePool } from '../harness/cluster/pool';
 import type { Topology } from '../harness/cluster/topology';
 import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
 import { Figure, isMeasured, notMeasured, showFigure } from '../harness/experiment/figure';
+import { awaitAlarm, awaitRecovery, injectFault, remediate } from '../harness/experiment/steps';
 import { coverageGap, firstAlarm, heldMax, seconds, settledAt } from '../harness/experiment/timings';
 import type { Experiment, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
@@ -357,6 +358,10 @@ export function replicaLag(o: ReplicaLagOptions): Experiment<LagMeasures> {
   const size = { ...FAULT, ...o.size };
   const ids = archiveIds(size.archiveRows);
   const fault = new ReplicaOverloadFault({ throttled: o.throttled, broken: o.broken, size, maxId: Number(ids[ids.length - 1]) });
+  // The harm was stale reads (writes never failed): recovered is the shard's lag back under 1 s
+  // for 2 s. The heartbeat is no measure here: its reads go to the capped replicas, so with a
+  // closed-loop load it stays under the pre-fault rate as long as the cap does.
+  const lagBack = { what: `lag of ${KEYSPACE}/${SHARD} back under 1 s for 2 s`, at: (tl: Timeline, from: number) => settledAt(shardLagOf(tl, SHARD), from, 0.999, 2000) };
   return {
     name: `replica-lag${o.throttled ? '-throttled' : ''}${o.broken ? '-broken-fault' : ''}`,
     ...(o.broken ? { negativeControl: { why: 'the fault starts nothing', failsWith: /no alarm|never fired/ } } : {}),
@@ -372,20 +377,16 @@ export function replicaLag(o: ReplicaLagOptions): Experiment<LagMeasures> {
       await cluster.vtctld.run(['UpdateThrottlerConfig', o.throttled ? '--enable' : '--disable', '--threshold', String(T.throttlerLagSeconds), KEYSPACE]);
     },
     detectors: () => [replicationLagHigh({ thresholdSeconds: T.lagSeconds }), staleReads()],
-    // The harm was stale reads (writes never failed): recovered is the shard's lag back under 1 s
-    // for 2 s. The heartbeat is no measure here: its reads go to the capped replicas, so with a
-    // closed-loop load it stays under the pre-fault rate as long as the cap does.
-    recovery: {
-      timeoutSeconds: T.lagBackSeconds,
-      signal: { what: `lag of ${KEYSPACE}/${SHARD} back under 1 s for 2 s`, at: (tl, from) => settledAt(shardLagOf(tl, SHARD), from, 0.999, 2000) },
-    },
-    detectTimeoutSeconds: T.detectSeconds,
     // Stale reads show first (seconds of lag suffice); the page that acts is the lag alarm.
     primaryDetector: o.throttled ? null : 'replication-lag',
-    // Unthrottled: the on-call's fix on the alarm. Throttled: no alarm expected; the whole deletion runs at the pace the throttler allows.
-    remediate: o.throttled
-      ? { afterMs: 0, action: (ctx) => fault.finishDeletion(ctx, T.throttledDeletionSeconds * 1000) }
-      : { onAlarm: 'replication-lag', action: (ctx) => fault.remediate(ctx) },
+    steps: o.throttled
+      ? [
+          injectFault(),
+          // No alarm expected: the whole deletion runs at the pace the throttler allows.
+          remediate('the throttled deletion runs to its end; the ETL stops', (ctx) => fault.finishDeletion(ctx, T.throttledDeletionSeconds * 1000)),
+          awaitRecovery({ timeoutSeconds: T.lagBackSeconds, signal: lagBack }),
+        ]
+      : [injectFault(), awaitAlarm('replication-lag', { timeoutSeconds: T.detectSeconds }), remediate('ETL stopped, deletion slowed', (ctx) => fault.remediate(ctx)), awaitRecovery({ timeoutSeconds: T.lagBackSeconds, signal: lagBack })],
     measure: (ctx, r) => {
       const d = fault.deleter;
       return measureReplicaLag(ctx.timeline, {

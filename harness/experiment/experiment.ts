@@ -1,12 +1,13 @@
-// An experiment as a typed object with slots (most have defaults), and the one lifecycle
-// every experiment runs: steady state -> inject -> detect -> remediate -> recover -> verify.
-// Every phase is stamped on the timeline clock; cleanup always runs.
+// An experiment as a typed object: the incident's steps in order (steps.ts), measuring and
+// checking as functions of what the run recorded, and slots with defaults around them. The one
+// lifecycle around the steps: setup -> steady state -> the steps -> tail -> verify, heal always.
+// Every phase and step is stamped on the timeline clock.
 import type { Cluster } from '../cluster/cluster';
 import type { Topology } from '../cluster/topology';
 import type { Fault, FaultContext } from '../faults/fault';
 import type { Detector } from '../observe/detectors';
 import type { Probe, VSchemaProbe } from '../observe/probes';
-import type { Timeline, TimelineEvent } from '../observe/timeline';
+import type { TimelineEvent } from '../observe/timeline';
 import type { VSchemaStore } from '../observe/vschema-store';
 import type { AppOptions } from '../workload/app';
 import type { AppProcess } from '../workload/app-process';
@@ -15,6 +16,7 @@ import type { Load, LoadOptions } from '../workload/load';
 import type { LedgerTable } from '../workload/schema';
 import type { SideApp, SideAppSpec } from '../workload/side-app';
 import type { Check } from './assertions';
+import type { Step } from './steps';
 import { ExperimentRun } from './run';
 
 export interface IncidentStep {
@@ -36,13 +38,6 @@ export interface ExperimentContext extends FaultContext {
   /** Steady-state mean of any series, known once steady state is reached. */
   baselineOf(probe: string, series: string): number | undefined;
 }
-
-export type Remediation =
-  /** On the first alarm of any of these detectors. */
-  | { onAlarm: string | string[]; action?: (ctx: ExperimentContext) => Promise<void> }
-  | { afterMs: number; action?: (ctx: ExperimentContext) => Promise<void> }
-  /** The system heals itself (e.g. VTOrc reparents): nothing waits for an alarm, recovery counts from injection. */
-  | { automatic: string; action?: undefined };
 
 /** One figure of the incident beside the same figure measured in the run. */
 export interface IncidentComparison {
@@ -67,28 +62,17 @@ export interface Experiment<M extends object = Record<string, unknown>> {
    */
   steadyState?: { seconds?: number; timeoutSeconds?: number; minWritesPerSec?: number; retargets?: number };
   fault: Fault;
-  /** What heals the fault, and when (default action: the fault's heal). */
-  remediate: Remediation;
+  /**
+   * The incident's steps, in order (steps.ts): inject, await the page, remediate, await
+   * recovery, and whatever else it did. Each stamps its start and end on the timeline.
+   */
+  steps: Step[];
   /** `baseline`: the steady-state heartbeat; `baselineOf`: the steady-state mean of any series. */
   detectors?: (ctx: { baseline: () => number | undefined; baselineOf: (probe: string, series: string) => number | undefined }) => Detector[];
   /** The detector(s) whose alarm counts as "detected" (default: heartbeat-anomaly; a list: any of them); null: none required. */
   primaryDetector?: string | string[] | null;
-  detectTimeoutSeconds?: number;
-  /** Recovered when the heartbeat is back at `fraction` (default 0.8) of baseline for `sustainMs` (2000). */
-  recovery?: {
-    fraction?: number;
-    sustainMs?: number;
-    timeoutSeconds?: number;
-    /**
-     * Another signal of recovery, for an incident whose harm was not the heartbeat (replica lag:
-     * writes never failed): when it held, read from the timeline from `from` on (undefined: not yet).
-     */
-    signal?: { what: string; at: (timeline: Timeline, from: number) => number | undefined };
-  };
-  /** Load kept running after recovery, before the ledger is verified. */
+  /** Load kept running after the last step, before the ledger is verified. */
   tailSeconds?: number;
-  /** Awaited after recovery, under load (e.g. until a scheduled propagation ran). */
-  afterRecovery?: (ctx: ExperimentContext) => Promise<void>;
   /** Probes beside the defaults. */
   probes?: (ctx: ExperimentContext) => Probe[];
   /** Set-up on the running cluster before the workload starts (seed data, plan checks). */
@@ -176,8 +160,7 @@ export async function runExperiment<M extends object>(exp: Experiment<M>, option
   try {
     await run.setUp(options);
     await run.reachSteadyState();
-    const injectAt = await run.inject();
-    if (await run.detect(injectAt)) await run.remediateAndRecover(injectAt);
+    const injectAt = await run.runSteps();
     await run.finishLoad(injectAt);
     await run.verify();
   } catch (e) {

@@ -20,7 +20,8 @@ import { SideApp } from '../workload/side-app';
 import { describeCheck } from './assertions';
 import { detections, outcomeOf, verdictOf } from './verdict';
 import type { Experiment, ExperimentContext, ExperimentResult, Phase, RunOptions } from './experiment';
-import { baseline, errorWindow, longestGap, recoveredOnAverage, seconds, settledHeartbeat } from './timings';
+import { runStepList, type StepContext, type StepKind } from './steps';
+import { baseline, errorWindow, longestGap, seconds, settledHeartbeat } from './timings';
 
 /** The cluster keeps up when it serves at least this share of the writes the load offers. */
 const KEEP_UP = 0.8;
@@ -39,6 +40,8 @@ export class ExperimentRun<M extends object> {
   private baselineValue?: number;
   private steadyWindow?: [number, number];
   private verified = false;
+  private injectAt?: number;
+  private remediationAt?: number;
 
   private constructor(
     private readonly exp: Experiment<M>,
@@ -159,96 +162,69 @@ export class ExperimentRun<M extends object> {
     await this.context().vschema.takeSnapshot();
   }
 
-  /** Detectors armed, then the fault; returns when it was injected. */
-  async inject(): Promise<number> {
-    this.phase('inject');
-    this.detectors!.arm();
-    await this.exp.fault.inject(this.context());
-    const injectAt = this.timeline.firstEvent('fault', this.exp.fault.name)?.t ?? this.timeline.now();
-    this.result.timings.injectAt = injectAt;
-    return injectAt;
-  }
-
-  /** Until the remediation's trigger: an alarm, a fixed time, or nothing (automatic). False when no alarm came. */
-  async detect(injectAt: number): Promise<boolean> {
-    const { exp } = this;
-    this.phase('detect');
-    const remediation = exp.remediate;
-    if ('automatic' in remediation) return true; // the system remediates on its own
-    if ('afterMs' in remediation) {
-      // A fault of fixed length lasts from its observed effect (vtgate frozen), when it has one.
-      const from = effectOf(this.timeline, this.exp.fault.name, injectAt) ?? injectAt;
-      const wait = from + remediation.afterMs - this.timeline.now();
-      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
-      return true;
-    }
-    const names = ([] as string[]).concat(remediation.onAlarm);
-    return waitFor({
-      what: `an alarm from ${names.join(' or ')}`,
-      timeoutMs: (exp.detectTimeoutSeconds ?? 120) * 1000,
-      intervalMs: 50,
-      check: async () => ({ ready: names.some((n) => this.detectors!.first(n) !== undefined), status: 'no alarm yet' }),
-    }).then(
-      () => true,
-      (e: Error) => {
-        // Nobody was paged, so nobody remediates: the run fails, and the fault is still healed in end().
-        this.result.problems.push(e.message);
-        return false;
-      },
-    );
-  }
-
-  /** The remediation (unless automatic), then until the heartbeat is back at baseline. */
-  async remediateAndRecover(injectAt: number): Promise<void> {
+  /**
+   * The experiment's steps, in order, each stamped on the timeline (kind 'step', start and end).
+   * A step that throws is a problem of the run; the steps after it are skipped (nobody acts on
+   * a page that never came) unless they are marked `always`. Returns when the fault was issued.
+   */
+  async runSteps(): Promise<number> {
     const { exp, timeline, result } = this;
-    const remediation = exp.remediate;
-    let remediationAt = injectAt;
-    if (!('automatic' in remediation)) {
-      this.phase('remediate');
-      const heal = remediation.action ?? ((c: ExperimentContext) => exp.fault.heal(c));
-      await heal(this.context());
-      remediationAt = (timeline.firstEvent('remediation', undefined, injectAt) ?? timeline.event('remediation', remediation.action ? 'remediation action' : `heal ${exp.fault.name}`)).t;
-      result.timings.remediationAt = remediationAt;
-      result.timings.remediationSeconds = seconds(remediationAt - injectAt);
-    }
-
-    this.phase('recover');
-    // 80 %: the heartbeat is a count over 1 s of ~100 writes, whose noise alone is ~10 %; at
-    // 90 % a healthy stream dips under the bar often enough to delay "recovered" at random. Its
-    // mean over `sustainMs` is held to the bar, not each sample (see recoveredOnAverage).
-    const rec = { fraction: 0.8, sustainMs: 2000, timeoutSeconds: 120, ...exp.recovery };
-    const base = this.baselineValue ?? 0;
-    const heartbeat = {
-      what: `heartbeat back at ${rec.fraction * 100} % of ${base.toFixed(1)} writes/s on average over ${rec.sustainMs} ms`,
-      at: (tl: Timeline, from: number) => recoveredOnAverage(tl.series('heartbeat', 'writes_per_s'), from, base * rec.fraction, rec.sustainMs),
-    };
-    const signal = exp.recovery?.signal ?? heartbeat;
-    const recovered = await waitFor({
-      what: `recovery (${signal.what})`,
-      timeoutMs: rec.timeoutSeconds * 1000,
-      intervalMs: 100,
-      check: async () => {
-        const at = signal.at(timeline, remediationAt);
-        return { ready: at !== undefined, status: 'not yet', value: at };
+    const problems = await runStepList(exp.steps, this.stepContext(), timeline, {
+      onStart: (step) => {
+        const phase = PHASE_OF[step.kind];
+        if (phase) this.phase(phase);
       },
-    }).catch((e: Error) => {
-      result.problems.push(e.message);
-      return undefined;
+      onRemediated: (at) => (this.remediationAt = at),
     });
+    result.problems.push(...problems);
+    this.stampTimings();
+    return this.injectAt ?? timeline.now();
+  }
+
+  /** The result's timings, read back from the timeline the steps wrote. */
+  private stampTimings(): void {
+    const { timeline, result } = this;
+    const injectAt = this.injectAt;
+    if (injectAt === undefined) return;
+    const t = result.timings;
+    t.injectAt = injectAt;
+    if (this.remediationAt !== undefined) {
+      t.remediationAt = this.remediationAt;
+      t.remediationSeconds = seconds(this.remediationAt - injectAt);
+    }
+    const recovered = timeline.firstEvent('recovered', undefined, injectAt)?.t;
     if (recovered !== undefined) {
-      timeline.event('recovered', exp.recovery?.signal ? signal.what : 'heartbeat at baseline', { fraction: rec.fraction }, recovered);
-      result.timings.recoveredAt = recovered;
-      result.timings.recoverySeconds = seconds(recovered - remediationAt);
-      result.timings.timeToRecoverSeconds = seconds(recovered - injectAt);
+      t.recoveredAt = recovered;
+      t.recoverySeconds = seconds(recovered - (this.remediationAt ?? injectAt));
+      t.timeToRecoverSeconds = seconds(recovered - injectAt);
     }
   }
 
-  /** The experiment's after-recovery step and tail under load, then the load's figures. */
+  private stepContext(): StepContext {
+    const ctx = this.context();
+    const { exp, timeline } = this;
+    return {
+      ...ctx,
+      injectAt: () => this.injectAt,
+      harmAt: () => (this.injectAt === undefined ? undefined : (effectOf(timeline, exp.fault.name, this.injectAt) ?? this.injectAt)),
+      remediationAt: () => this.remediationAt,
+      // Detectors are armed by the inject step: any alarm is one since the fault.
+      alarm: (name) => this.detectors!.first(name)?.t,
+      injectFault: async () => {
+        this.detectors!.arm();
+        const before = timeline.now();
+        await exp.fault.inject(ctx);
+        this.injectAt = timeline.firstEvent('fault', exp.fault.name, before)?.t ?? before;
+      },
+      healFault: () => exp.fault.heal(ctx),
+    };
+  }
+
+  /** The tail under load, then the load's figures. */
   async finishLoad(injectAt: number): Promise<void> {
     const { exp, timeline, result } = this;
     const load = this.load!;
     const detectors = this.detectors!;
-    if (exp.afterRecovery) await exp.afterRecovery(this.context());
     const tailEnd = timeline.now() + (exp.tailSeconds ?? 2) * 1000;
     await new Promise((r) => setTimeout(r, Math.max(0, tailEnd - timeline.now())));
     detectors.stop();
@@ -342,7 +318,7 @@ export class ExperimentRun<M extends object> {
       experiment: { name: exp.name, title: exp.title, fault: { name: exp.fault.name, description: exp.fault.description }, incident: exp.incident },
       versions: { vitess: cluster.vitess, database: cluster.database },
       topology: cluster.topology,
-      options: { load: { rate: this.rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, recovery: exp.recovery, remediate: remediationOption(exp) },
+      options: { load: { rate: this.rate, ...exp.load }, app: exp.app, steadyState: exp.steadyState, steps: exp.steps.map((st, i) => ({ step: i + 1, kind: st.kind, what: st.what, ...(st.always ? { always: true } : {}) })) },
       clientErrors: result.clientErrors,
       phases: this.phases,
       timeline: timeline.toJSON(),
@@ -364,11 +340,8 @@ function markPhase<M extends object>(exp: Experiment<M>, timeline: Timeline, pha
   say(`[${exp.name}] ${p} (+${(timeline.now() / 1000).toFixed(1)} s)`);
 }
 
-/** The remediation as the report records it (its trigger, not its action). */
-function remediationOption<M extends object>(exp: Experiment<M>): Record<string, unknown> {
-  const r = exp.remediate;
-  return 'automatic' in r ? { automatic: r.automatic } : 'afterMs' in r ? { afterMs: r.afterMs } : { onAlarm: r.onAlarm };
-}
+/** The lifecycle phase a step opens, as the report's markers show them. */
+const PHASE_OF: Partial<Record<StepKind, Phase>> = { inject: 'inject', 'await-alarm': 'detect', remediate: 'remediate', 'await-recovery': 'recover' };
 
 /** When the fault's effect was observed (its 'effect observed' event after the issue), if it was. */
 function effectOf(timeline: Timeline, fault: string, injectAt: number): number | undefined {

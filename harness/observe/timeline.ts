@@ -11,7 +11,7 @@ export interface Sample {
   labels?: Record<string, string>;
 }
 
-export type EventKind = 'phase' | 'fault' | 'alarm' | 'clear' | 'remediation' | 'recovered' | 'note' | 'error';
+export type EventKind = 'phase' | 'step' | 'fault' | 'alarm' | 'clear' | 'remediation' | 'recovered' | 'note' | 'error';
 
 export interface TimelineEvent {
   t: number;

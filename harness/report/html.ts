@@ -118,16 +118,30 @@ function checksHtml(r: ExperimentReport): string {
   );
 }
 
+/** "step 3 (remediate): re-apply the VSchema snapshot", with why it failed or was skipped. */
+function stepLine(e: { name: string; data?: Record<string, unknown> }): string {
+  const d = e.data ?? {};
+  const head = `<b>step ${esc(String(d.step ?? '?'))}</b> (${esc(String(d.kind ?? '?'))}): ${esc(String(d.what ?? e.name))}`;
+  if (d.at === 'failed') return `${head} <span class="note">failed: ${esc(String(d.message ?? ''))}</span>`;
+  if (d.skipped) return `${head} <span class="note">skipped (step "${esc(String(d.because ?? '?'))}" failed)</span>`;
+  return head;
+}
+
 function incidentHtml(r: ExperimentReport): string {
   const inc = r.experiment?.incident;
   const injectAt = r.result.timings?.injectAt;
   const shown = new Set(['fault', 'alarm', 'clear', 'remediation', 'recovered', 'note']);
-  const events = (r.timeline?.events ?? r.result.events ?? []).filter((e) => shown.has(e.kind));
+  // Each step once: where it began, or that it failed or was skipped (its end is in the JSON).
+  const stepShown = (e: { kind: string; data?: Record<string, unknown> }) => e.kind === 'step' && e.data?.at !== 'end';
+  const events = (r.timeline?.events ?? r.result.events ?? []).filter((e) => shown.has(e.kind) || stepShown(e));
   const rel = (t: number) => (injectAt === undefined ? `${(t / 1000).toFixed(2)} s` : `${t - injectAt >= 0 ? '+' : '−'}${(Math.abs(t - injectAt) / 1000).toFixed(2)} s`);
   const measured = events.length
     ? table(
         [injectAt === undefined ? 'time (run clock)' : 'after injection', 'event'],
-        events.map((e) => ({ cells: [`<span class="n">${rel(e.t)}</span>`, `${esc(e.kind)}: ${esc(e.name)}${e.data?.reason ? ` <span class="note">(${esc(e.data.reason)})</span>` : ''}`] })),
+        events.map((e) => ({
+          tone: e.kind === 'step' && e.data?.at === 'failed' ? ('fail' as const) : undefined,
+          cells: [`<span class="n">${rel(e.t)}</span>`, e.kind === 'step' ? stepLine(e) : `${esc(e.kind)}: ${esc(e.name)}${e.data?.reason ? ` <span class="note">(${esc(e.data.reason)})</span>` : ''}`],
+        })),
       )
     : `<p class="note">No events.</p>`;
   const incident = inc
