@@ -15,7 +15,7 @@ import { coverageGap, firstAlarm, heldMax, seconds, settledAt } from '../harness
 import type { Experiment, IncidentStep } from '../harness/experiment/experiment';
 import { replicationLagHigh, ThresholdDetector } from '../harness/observe/detectors';
 import type { Timeline } from '../harness/observe/timeline';
-import type { Fault, FaultContext } from '../harness/faults/fault';
+import { type Fault, type FaultContext, issued, observedEffect } from '../harness/faults/fault';
 import { BulkDeleter, EtlReader } from '../harness/workload/background';
 import { withInboxSchema } from '../harness/workload/schema';
 
@@ -51,9 +51,6 @@ export const FAULT = {
    * deleter rightly waits; one that ran until the deletion ended starved it (64-164 rows/s).
    */
   throttledEtlSeconds: 60,
-  /** The on-call's "slow it down": one worker, a pause between batches. */
-  slowedWorkers: 1,
-  slowedPauseMs: 500,
 };
 export type FaultSize = typeof FAULT;
 
@@ -155,23 +152,30 @@ export class ReplicaOverloadFault implements Fault {
       const workers = this.o.throttled ? this.o.size.throttledWorkers : this.o.size.deleteWorkers;
       this.deleter = new BulkDeleter(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', maxId: this.o.maxId, batch: this.o.size.batchIds, concurrency: workers, throttled: this.o.throttled });
       this.etl = new EtlReader(ctx.cluster, { keyspace: KEYSPACE, shard: SHARD, table: 'archive', concurrency: this.o.size.etlScans });
+      // The capped replicas are the stage; the harm is the two jobs starting on them.
+      issued(ctx, this.name, { capped: this.capped, throttled: this.o.throttled, injected: true });
       this.deleter.start(ctx.timeline, primary);
       this.etl.start();
+      observedEffect(ctx, this.name, 'deleter and ETL running', { workers, etlScans: this.o.size.etlScans });
       if (this.o.throttled) {
         const etl = this.etl;
         this.etlTimer = setTimeout(() => {
           void etl.stop().then(() => ctx.timeline.event('note', 'ETL sync job done', { seconds: this.o.size.throttledEtlSeconds, scans: etl.scans }));
         }, this.o.size.throttledEtlSeconds * 1000);
       }
-    }
-    ctx.timeline.event('fault', this.name, { capped: this.capped, throttled: this.o.throttled, injected: !this.o.broken });
+    } else issued(ctx, this.name, { throttled: this.o.throttled, injected: false });
   }
 
-  /** The incident's remediation: ETL off, the deletion slowed down. */
+  /**
+   * The incident's remediation: the ETL disabled and the deletion workers scaled to zero (what
+   * cleared its lag). Slowing the deleter to one worker was tried first here: beside a busy
+   * neighbour it still deleted faster than the 0.2-CPU replicas applied, lag climbed to 27 s
+   * after the remediation and took over 120 s to clear (soak, 2 Dec 2026).
+   */
   async remediate(ctx: FaultContext): Promise<void> {
-    await this.etl?.stop();
-    this.deleter?.slowDown(this.o.size.slowedWorkers, this.o.size.slowedPauseMs);
-    ctx.timeline.event('remediation', 'ETL stopped, deletion slowed', { deleted: this.deleter?.rowsDeleted ?? 0 });
+    ctx.timeline.event('remediation', 'ETL stopped, deletion workers scaled to zero', { deletedSoFar: this.deleter?.rowsDeleted ?? 0 });
+    await Promise.all([this.etl?.stop(), this.deleter?.stop()]);
+    ctx.timeline.event('note', 'ETL and deleter stopped', { deleted: this.deleter?.rowsDeleted ?? 0 });
   }
 
   /** The throttled variant's end: the deletion goes on at the pace the throttler allows until it is done, then the ETL stops. */
@@ -386,7 +390,7 @@ export function replicaLag(o: ReplicaLagOptions): Experiment<LagMeasures> {
           remediate('the throttled deletion runs to its end; the ETL stops', (ctx) => fault.finishDeletion(ctx, T.throttledDeletionSeconds * 1000)),
           awaitRecovery({ timeoutSeconds: T.lagBackSeconds, signal: lagBack }),
         ]
-      : [injectFault(), awaitAlarm('replication-lag', { timeoutSeconds: T.detectSeconds }), remediate('ETL stopped, deletion slowed', (ctx) => fault.remediate(ctx)), awaitRecovery({ timeoutSeconds: T.lagBackSeconds, signal: lagBack })],
+      : [injectFault(), awaitAlarm('replication-lag', { timeoutSeconds: T.detectSeconds }), remediate('ETL stopped, deletion workers scaled to zero', (ctx) => fault.remediate(ctx)), awaitRecovery({ timeoutSeconds: T.lagBackSeconds, signal: lagBack })],
     measure: (ctx, r) => {
       const d = fault.deleter;
       return measureReplicaLag(ctx.timeline, {

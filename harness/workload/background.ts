@@ -125,11 +125,6 @@ export class BulkDeleter {
     this.loops = Array.from({ length: this.o.concurrency }, (_, i) => this.loop(timeline, i));
   }
 
-  /** Fewer workers and a pause between batches: the remediation's "slow it down". */
-  slowDown(concurrency: number, pauseMs: number): void {
-    this.o = { ...this.o, concurrency, pauseMs };
-  }
-
   private async loop(timeline: Timeline, worker: number): Promise<void> {
     while (!this.stopped && this.remaining) {
       if (worker >= this.o.concurrency || (this.next > this.o.maxId && !this.retry.length)) {
