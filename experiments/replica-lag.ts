@@ -168,14 +168,22 @@ export class ReplicaOverloadFault implements Fault {
 
   /**
    * The incident's remediation: the ETL disabled and the deletion workers scaled to zero (what
-   * cleared its lag). Slowing the deleter to one worker was tried first here: beside a busy
-   * neighbour it still deleted faster than the 0.2-CPU replicas applied, lag climbed to 27 s
-   * after the remediation and took over 120 s to clear (soak, 2 Dec 2026).
+   * cleared its lag). The CPU cap goes with them: it stands for the replica CPU those jobs took
+   * (on 2 shared cores they alone would not saturate a replica), so once they are gone the
+   * replicas have their CPU back, as the incident's did. Kept capped, a 0.2-CPU replica beside
+   * a busy neighbour applied no faster than the app wrote: lag sat at 15-18 s for 130 s after
+   * the jobs stopped (soak, 2 Dec 2026); one slowed deleter worker made it climb to 27 s.
    */
   async remediate(ctx: FaultContext): Promise<void> {
     ctx.timeline.event('remediation', 'ETL stopped, deletion workers scaled to zero', { deletedSoFar: this.deleter?.rowsDeleted ?? 0 });
     await Promise.all([this.etl?.stop(), this.deleter?.stop()]);
-    ctx.timeline.event('note', 'ETL and deleter stopped', { deleted: this.deleter?.rowsDeleted ?? 0 });
+    await this.uncap(ctx);
+    ctx.timeline.event('note', 'ETL and deleter stopped, replica CPU back', { deleted: this.deleter?.rowsDeleted ?? 0 });
+  }
+
+  private async uncap(ctx: FaultContext): Promise<void> {
+    for (const alias of this.capped) await ctx.cluster.tablet(alias).node.limitCpu(undefined);
+    this.capped = [];
   }
 
   /** The throttled variant's end: the deletion goes on at the pace the throttler allows until it is done, then the ETL stops. */
@@ -195,8 +203,7 @@ export class ReplicaOverloadFault implements Fault {
     clearTimeout(this.etlTimer);
     await this.etl?.stop();
     await this.deleter?.stop();
-    for (const alias of this.capped) await ctx.cluster.tablet(alias).node.limitCpu(undefined);
-    this.capped = [];
+    await this.uncap(ctx);
   }
 }
 
@@ -230,10 +237,12 @@ export const LAG_COVERAGE_GAP_MS = 5000;
 export type LagMeasures = {
   maxLagSeconds: Figure;
   /**
-   * Throttled run: the loaded shard's lag once the ETL sync job ended, the deleter alone. While
-   * the ETL runs, its scans on 0.2-CPU replicas make lag of their own (1-4 s idle, up to 8 s on
-   * a busy host, with the deleter refused throughout); no throttler can prevent that lag, so
-   * the throttler's claim is judged on the stretch where only the deleter loads the replicas.
+   * Throttled run: the loaded shard's lag with the deleter alone: from when the ETL sync job
+   * ended and the lag it left drained under the alarm threshold, to the deletion's end. While
+   * the ETL runs, its scans on the capped replicas make lag of their own (1-4 s idle, up to 9 s
+   * on a busy host, with the deleter refused throughout, and still draining when it ends); no
+   * throttler can prevent that lag, so the throttler's claim (the deleter never pushes lag back
+   * over the alarm threshold) is judged on the stretch where only the deleter loads them.
    */
   maxLagAfterEtlSeconds: Figure;
   otherShardMaxLagSeconds: Figure;
@@ -318,14 +327,17 @@ export function measureReplicaLag(
     return held === undefined ? notMeasured(`no ${THRESHOLDS.otherShardHoldMs / 1000} s window of ${KEYSPACE}/${OTHER_SHARD}'s lag samples`) : tenths(held);
   };
   const etlDone = tl.firstEvent('note', 'ETL sync job done', injectAt)?.t;
+  const aloneFrom = etlDone === undefined ? undefined : shardLagOf(tl, SHARD).find(([t, v]) => t >= etlDone && v < i.lagSeconds)?.[0];
   return {
     maxLagSeconds: maxLag(lag, SHARD),
     maxLagAfterEtlSeconds:
       etlDone === undefined
         ? notMeasured('the ETL sync job did not end during the run')
-        : deletionEnd !== undefined && deletionEnd <= etlDone
-          ? notMeasured('the deletion ended before the ETL sync job')
-          : maxLagIn(shardLagOf(tl, SHARD).filter(([t]) => t >= etlDone && t <= (deletionEnd ?? end)), SHARD, etlDone, deletionEnd ?? end),
+        : aloneFrom === undefined
+          ? notMeasured(`the lag the ETL left never drained under ${i.lagSeconds} s`)
+          : deletionEnd !== undefined && deletionEnd <= aloneFrom
+            ? notMeasured('the deletion ended before the ETL\'s lag drained')
+            : maxLagIn(shardLagOf(tl, SHARD).filter(([t]) => t >= aloneFrom && t <= (deletionEnd ?? end)), SHARD, aloneFrom, deletionEnd ?? end),
     otherShardMaxLagSeconds: maxLag(other, OTHER_SHARD),
     otherShardHeldLagSeconds: heldLag(other),
     lagCrossedAtSeconds: crossed === undefined ? notMeasured(`no replica reported lag over ${i.lagSeconds} s`) : seconds(crossed - injectAt),

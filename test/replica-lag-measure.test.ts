@@ -72,6 +72,11 @@ describe('replica-lag figures are three-way', () => {
     const worse = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 1 : 7) });
     worse.event('note', 'ETL sync job done', {}, INJECT + 20_000);
     expect(find(checksOf(worse, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG).pass).toBe(false);
+    // The lag the ETL left (9 s, draining) is not the deleter's: judged from when it is back under 5 s.
+    const residual = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 8 : t < INJECT + 26_000 ? 9 - (t - INJECT - 20_000) / 1000 : 1.5) });
+    residual.event('note', 'ETL sync job done', {}, INJECT + 20_000);
+    const r = find(checksOf(residual, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG);
+    expect(r).toMatchObject({ pass: true, measured: 4 });
     // The ETL never ended: not measured, fails.
     expect(find(checksOf(recorded({ loaded: () => 0.5 }), true), THROTTLED_LAG).status).toBe('not-measured');
   });
