@@ -1,6 +1,6 @@
 // The step runner and the generic steps, on a real timeline: no cluster is touched by these
 // steps (the context's cluster, app and load are never read here).
-import { act, awaitAlarm, awaitRecovery, holdFor, injectFault, remediate, runStepList, Step, StepContext } from '../harness/experiment/steps';
+import { act, awaitAlarm, awaitRecovery, holdFor, injectFault, recoveryBase, remediate, runStepList, Step, StepContext } from '../harness/experiment/steps';
 import { Timeline } from '../harness/observe/timeline';
 
 function context(tl: Timeline, o: { alarms?: Record<string, number>; baseline?: number; remediationAt?: number } = {}) {
@@ -89,5 +89,18 @@ describe('generic steps', () => {
     const tl = new Timeline();
     const { ctx } = context(tl, { baseline: 100 });
     await expect(awaitRecovery({ timeoutSeconds: 0.2 }).run(ctx)).rejects.toThrow(/recovery \(heartbeat back at 80 % of 100.0 writes\/s/);
+  });
+});
+
+describe('the level recovery returns to', () => {
+  test('the heartbeat just before the fault when the machine slowed after steady state, else the baseline', () => {
+    let now = 0;
+    const tl = new Timeline(() => now);
+    for (let t = 0; t <= 20_000; t += 250) tl.sample('heartbeat', 'writes_per_s', t < 10_000 ? 77 : 52, undefined, t);
+    now = 20_000;
+    const at = (injectAt: number | undefined, steady: number) => recoveryBase({ timeline: tl, baseline: () => steady, injectAt: () => injectAt } as never);
+    expect(at(20_000, 77)).toBe(52);
+    expect(at(20_000, 40)).toBe(40);
+    expect(at(undefined, 77)).toBe(77);
   });
 });
