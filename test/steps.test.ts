@@ -104,3 +104,18 @@ describe('the level recovery returns to', () => {
     expect(at(undefined, 77)).toBe(77);
   });
 });
+
+describe('recovery when the system heals itself', () => {
+  test('counts from the observed harm, not from the issue (an OOM query runs before mysqld dies)', async () => {
+    let now = 0;
+    const tl = new Timeline(() => now);
+    // Fine until the kernel kills mysqld at 8 s, down until 12 s, back after.
+    for (let t = 0; t <= 20_000; t += 250) tl.sample('heartbeat', 'writes_per_s', t >= 8_000 && t < 12_000 ? 0 : 100, undefined, t);
+    now = 20_000;
+    const { ctx } = context(tl, { baseline: 100 });
+    await ctx.injectFault(); // issued at 20 s on this clock: re-stamp at 0 for the story
+    const harmed = { ...ctx, injectAt: () => 0, harmAt: () => 8_000 } as StepContext;
+    await awaitRecovery({ timeoutSeconds: 1 }).run(harmed);
+    expect(tl.firstEvent('recovered')?.t).toBe(12_000);
+  });
+});

@@ -195,7 +195,8 @@ export class ExperimentRun<M extends object> {
     const recovered = timeline.firstEvent('recovered', undefined, injectAt)?.t;
     if (recovered !== undefined) {
       t.recoveredAt = recovered;
-      t.recoverySeconds = seconds(recovered - (this.remediationAt ?? injectAt));
+      const harm = effectOf(timeline, this.exp.fault.name, injectAt) ?? injectAt;
+      t.recoverySeconds = seconds(recovered - (this.remediationAt ?? harm));
       t.timeToRecoverSeconds = seconds(recovered - injectAt);
     }
   }

@@ -103,7 +103,7 @@ export interface RecoverySignal {
  * Until the system is back: by default the heartbeat's mean over `sustainMs` at `fraction` of
  * the steady-state baseline (80 %: the heartbeat is a count over 1 s of ~100 writes, whose
  * noise alone is ~10 %); an experiment whose harm was not the heartbeat names its own signal.
- * Counts from the remediation, or from the fault when the system heals itself.
+ * Counts from the remediation, or from the fault's observed effect when the system heals itself.
  */
 export function awaitRecovery(o: { timeoutSeconds: number; fraction?: number; sustainMs?: number; signal?: RecoverySignal }): Step {
   const fraction = o.fraction ?? 0.8;
@@ -112,7 +112,9 @@ export function awaitRecovery(o: { timeoutSeconds: number; fraction?: number; su
     kind: 'await-recovery',
     what: o.signal?.what ?? `heartbeat back at ${fraction * 100} % of baseline`,
     run: async (ctx) => {
-      const from = ctx.remediationAt() ?? ctx.injectAt() ?? 0;
+      // With no remediation (the system heals itself) recovery counts from the harm: an OOM fault
+      // is issued with its query, and until the kernel kills mysqld the heartbeat is still fine.
+      const from = ctx.remediationAt() ?? ctx.harmAt() ?? ctx.injectAt() ?? 0;
       const base = recoveryBase(ctx);
       const signal: RecoverySignal = o.signal ?? {
         what: `heartbeat back at ${fraction * 100} % of ${base.toFixed(1)} writes/s on average over ${sustainMs} ms`,
