@@ -71,3 +71,12 @@ test('answers well above the offered rate are a backlog draining, not a steady s
   expect(settledHeartbeat(hb, noErrors, 10_000, { windowMs: 5000, answered: { series: answered, offeredPerSec: 150 } })).toMatchObject({ settled: false });
   expect(settledHeartbeat(hb, noErrors, 13_000, { windowMs: 5000, answered: { series: answered, offeredPerSec: 150 } })).toMatchObject({ settled: true });
 });
+
+test('at a low rate a noisy peak is no backlog when the mean keeps to what was sent (failover, 2 Dec 2026)', () => {
+  const hb = series(0, 10_000, () => 30);
+  // Answers swing 45-89 around 65/s: what autocannon sent (65/s), not the nominal 50.
+  const answered = series(0, 10_000, (t) => [45, 89, 60, 66, 65][Math.floor(t / 250) % 5]);
+  expect(settledHeartbeat(hb, noErrors, 10_000, { windowMs: 5000, answered: { series: answered, offeredPerSec: 65 } })).toMatchObject({ settled: true });
+  // Against the nominal 50 the same answers are a backlog: the run compares with what was sent.
+  expect(settledHeartbeat(hb, noErrors, 10_000, { windowMs: 5000, answered: { series: answered, offeredPerSec: 50 } })).toMatchObject({ settled: false });
+});

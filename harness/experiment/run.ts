@@ -137,7 +137,8 @@ export class ExperimentRun<M extends object> {
           const now = timeline.now();
           const s = settledHeartbeat(timeline.series('heartbeat', 'writes_per_s'), timeline.series('load', 'error_rate'), now, {
             windowMs: ss.seconds * 1000,
-            answered: { series: timeline.series('load', 'ok_per_s'), offeredPerSec: load.rate },
+            // Offered: what was sent over the window when that was more than the nominal rate.
+            answered: { series: timeline.series('load', 'ok_per_s'), offeredPerSec: Math.max(load.rate, baseline(timeline.series('load', 'sent_per_s'), now - ss.seconds * 1000, now) ?? 0) },
           });
           const floor = ss.minWritesPerSec ?? 0;
           const long = now - from >= ss.seconds * 1000;

@@ -1,0 +1,20 @@
+import { createServer } from 'node:http';
+import { Load } from '../harness/workload/load';
+import { Ledger } from '../harness/workload/ledger';
+import { Timeline } from '../harness/observe/timeline';
+let n = 0; let id = 1;
+const srv = createServer((req, res) => { n++; let b=''; req.on('data',(c)=>b+=c); req.on('end',()=>{ setTimeout(() => { res.writeHead(200, {'content-type':'application/json'}); res.end(JSON.stringify({ id: String(id++), conversation_id: String(id), token: 'x' })); }, 30); }); });
+srv.listen(0, '127.0.0.1', async () => {
+  const port = (srv.address() as any).port;
+  const tl = new Timeline();
+  const load = new Load({ url: `http://127.0.0.1:${port}`, timeline: tl, ledger: new Ledger(), rate: 200, durationSeconds: 60, timeoutSeconds: 10 });
+  load.start();
+  await new Promise((r) => setTimeout(r, 4000));
+  console.log('server req/s at 200:', n / 4); n = 0;
+  load.retarget(50);
+  await new Promise((r) => setTimeout(r, 2000)); n = 0;
+  await new Promise((r) => setTimeout(r, 6000));
+  const ok = tl.series('load', 'ok_per_s').filter(([t]) => t > tl.now() - 5000).map(([, v]) => v);
+  console.log('server req/s at 50:', n / 6, 'ok_per_s mean', ok.reduce((a, b) => a + b, 0) / ok.length);
+  await load.stop(); srv.close(); process.exit(0);
+});
