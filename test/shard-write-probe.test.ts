@@ -16,23 +16,28 @@ function recordedPool() {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** A probe on a hand-driven clock over a recorded pool. */
+function probeOn(shard: string) {
+  const clock = { now: 0 };
+  const tl = new Timeline(() => clock.now);
+  const { pool, writes } = recordedPool();
+  return { clock, tl, writes, probe: new ShardWriteProbe(pool, shard) };
+}
+
 describe('shard write probe', () => {
   test('a write that stalls across the end of a window shows in that window, at its age so far', async () => {
-    let now = 0;
-    const tl = new Timeline(() => now);
-    const { pool, writes } = recordedPool();
-    const probe = new ShardWriteProbe(pool, '80-');
+    const { clock, tl, writes, probe } = probeOn('80-');
     // t = 0: a write, done in 8 ms.
     await probe.sample(tl);
-    now = 8;
+    clock.now = 8;
     writes[0].resolve();
     await settle();
     // t = 100: the next write stalls; the probe keeps its period and samples the stall's age.
-    now = 100;
+    clock.now = 100;
     await probe.sample(tl);
-    for (now = 200; now <= 2000; now += 100) await probe.sample(tl);
+    for (clock.now = 200; clock.now <= 2000; clock.now += 100) await probe.sample(tl);
     expect(writes).toHaveLength(2); // one write at a time: no pile-up behind the stall
-    now = 2100;
+    clock.now = 2100;
     writes[1].resolve();
     await settle();
 
@@ -50,22 +55,19 @@ describe('shard write probe', () => {
   });
 
   test('a failed write is sampled ok = 0 when it ends; a probe closed mid-write records nothing more', async () => {
-    let now = 0;
-    const tl = new Timeline(() => now);
-    const { pool, writes } = recordedPool();
-    const probe = new ShardWriteProbe(pool, '-80');
+    const { clock, tl, writes, probe } = probeOn('-80');
     await probe.sample(tl);
-    now = 30;
+    clock.now = 30;
     writes[0].reject(new Error('vttablet: rpc error'));
     await settle();
     expect(shardWritesIn(tl, '-80', 0, 100)).toMatchObject({ failedWrites: 1, maxWriteMs: 30 });
     // A window with no sample: unknown, not 0 ms.
     expect(shardWritesIn(tl, '-80', 50_000, 60_000)).toEqual({ samples: 0, failedWrites: 0, maxWriteMs: undefined });
 
-    now = 100;
+    clock.now = 100;
     await probe.sample(tl);
     await probe.close();
-    now = 200;
+    clock.now = 200;
     writes[1].reject(new Error('Pool is closed.'));
     await settle();
     expect(tl.series('shard_write', 'ok', { shard: '-80' })).toEqual([[30, 0]]);

@@ -18,16 +18,6 @@ export function figure(value: number | null | undefined, why: string): Figure {
   return typeof value === 'number' && Number.isFinite(value) ? value : notMeasured(why);
 }
 
-/** The largest of `values`; not measured (for `why`) when there are none. */
-export function maxOf(values: readonly number[], why: string): Figure {
-  return values.length ? Math.max(...values) : notMeasured(why);
-}
-
-/** Applies `fn` to a measured figure; passes "not measured" through. */
-export function mapFigure(f: Figure, fn: (v: number) => number): Figure {
-  return isMeasured(f) ? fn(f) : f;
-}
-
 /** For text: the number with its unit, or "not measured (why)". */
 export function showFigure(f: Figure | null | undefined, unit = ''): string {
   if (isMeasured(f)) return `${f}${unit ? ` ${unit}` : ''}`;

@@ -15,8 +15,6 @@ export interface DeleterOptions {
   concurrency: number;
   /** Asks the shard primary's tablet throttler before each batch and backs off while refused. */
   throttled?: boolean;
-  /** Pause between batches per worker (a slowed worker). */
-  pauseMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,7 +86,7 @@ export class BulkDeleter {
 
   constructor(
     private readonly cluster: Cluster,
-    private o: DeleterOptions,
+    private readonly o: DeleterOptions,
   ) {
     this.pool = cluster.vtgatePool({ connectionLimit: o.concurrency + 1, database: `${o.keyspace}:${o.shard}` });
   }
@@ -122,13 +120,13 @@ export class BulkDeleter {
         return ok;
       });
     }
-    this.loops = Array.from({ length: this.o.concurrency }, (_, i) => this.loop(timeline, i));
+    this.loops = Array.from({ length: this.o.concurrency }, () => this.loop(timeline));
   }
 
-  private async loop(timeline: Timeline, worker: number): Promise<void> {
+  private async loop(timeline: Timeline): Promise<void> {
     while (!this.stopped && this.remaining) {
-      if (worker >= this.o.concurrency || (this.next > this.o.maxId && !this.retry.length)) {
-        await sleep(200); // slowed down, or only ranges in flight on other workers (one may fail and come back)
+      if (this.next > this.o.maxId && !this.retry.length) {
+        await sleep(200); // only ranges in flight on other workers (one may fail and come back)
         continue;
       }
       if (this.gate) {
@@ -158,7 +156,6 @@ export class BulkDeleter {
       } finally {
         this.inFlight -= 1;
       }
-      if (this.o.pauseMs) await sleep(this.o.pauseMs);
     }
     if (!this.remaining && this.finishedAt === undefined) this.finishedAt = timeline.now();
   }
