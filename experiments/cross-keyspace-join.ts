@@ -9,7 +9,7 @@ import { SEQUENCE_KEYSPACE } from '../harness/cluster/default-topology';
 import { usePool } from '../harness/cluster/pool';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
-import { atLeast, atMost, equals } from '../harness/experiment/assertions';
+import { atLeast, atMost, Check, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { Figure, notMeasured, showFigure } from '../harness/experiment/figure';
 import { act, awaitAlarm, awaitRecovery, injectFault, remediate } from '../harness/experiment/steps';
@@ -17,6 +17,7 @@ import { firstAlarm, seconds, settledAt } from '../harness/experiment/timings';
 import { DeployFault } from '../harness/faults/deploy';
 import { heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { guardQuery, GuardVerdict } from '../harness/observe/query-guard';
+import type { Timeline } from '../harness/observe/timeline';
 import { INBOX_LIST_QUERY } from '../harness/workload/inbox-routes';
 import { INBOX_KEYSPACE, withInboxSchema } from '../harness/workload/schema';
 import { inboxJoinRoutes, joinedInboxQuery } from './routes/inbox-join';
@@ -38,7 +39,7 @@ export const THRESHOLDS = {
 /** p99 over a 1 s window on 2 shared cores is noisy (steady 15-50 ms): "back" is under 3x steady, or 100 ms. */
 const p99Ceiling = (steady: number) => Math.max(3 * steady, 100);
 /** The one ceiling both the wait for the settle and its measure use (from the unrounded steady p99). */
-const p99BackCeiling = (ctx: ExperimentContext) => p99Ceiling(ctx.baselineOf('load', 'p99_ms') ?? 0);
+const p99BackCeiling = (ctx: Pick<ExperimentContext, 'baselineOf'>) => p99Ceiling(ctx.baselineOf('load', 'p99_ms') ?? 0);
 
 export const INCIDENT_TIMELINE: IncidentStep[] = [
   { minute: 0, what: 'deployment completes: a query joining tables of two keyspaces is on busy paths (11:45:15 UTC)' },
@@ -88,19 +89,19 @@ export async function seedUrlVerdicts(cluster: Cluster, rows = URL_VERDICT_ROWS)
   }
 }
 
-interface DrainRecord {
-  inFlightAtRollback?: number;
-  drainedAt?: number;
-}
+/** What the steps record (kind 'note'), read back by measuring. */
+const DRAINING = 'draining slow requests';
+const DRAINED = 'slow requests drained';
+const COUNTED = 'conversations counted';
 
 /**
  * After the rollback, requests already running the joined query keep the app's connections
  * busy until they finish: the drain, the counterpart of the incident's grace periods. How many
  * were in flight and how long they took is part of the result.
  */
-async function drain(ctx: ExperimentContext, into: DrainRecord): Promise<void> {
-  into.inFlightAtRollback = (await ctx.app.counters()).inFlight.joined ?? 0;
-  ctx.timeline.event('note', `draining ${into.inFlightAtRollback} slow requests`, { inFlight: into.inFlightAtRollback });
+async function drain(ctx: ExperimentContext): Promise<void> {
+  const inFlight = (await ctx.app.counters()).inFlight.joined ?? 0;
+  ctx.timeline.event('note', DRAINING, { inFlight });
   await waitFor({
     what: 'the slow joined requests to drain',
     timeoutMs: THRESHOLDS.drainSeconds * 1000 * 2,
@@ -110,12 +111,17 @@ async function drain(ctx: ExperimentContext, into: DrainRecord): Promise<void> {
       return { ready: left === 0, status: `${left} still running` };
     },
   });
-  into.drainedAt = ctx.timeline.now();
-  ctx.timeline.event('note', 'slow requests drained');
+  ctx.timeline.event('note', DRAINED);
+}
+
+/** Counted once the fault is over: the inbox the join walked had at most this many conversations. */
+async function countConversations(ctx: ExperimentContext): Promise<void> {
+  const [conv] = await usePool(ctx.cluster.vtgatePool({ connectionLimit: 1, database: INBOX_KEYSPACE }), (pool) => pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations'));
+  ctx.timeline.event('note', COUNTED, { n: Number(conv[0].n) });
 }
 
 export type JoinMeasures = {
-  sizes: { urlVerdictRows: number; oneScanMs: number; conversationsAtEnd: number };
+  sizes: { urlVerdictRows: number; oneScanMs: number; conversationsAtEnd: Figure };
   steady: { p99Ms: number; writesPerSec: number; okPerSec: number };
   duringFault: { maxP99Ms: number; minWritesPerSec: number; minOkPerSec: number };
   latencyRiseFactor: Figure;
@@ -134,8 +140,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
     description: 'the inbox list now joins each conversation to its URL verdict, kept in the other keyspace, on a column with no index',
     broken: o.broken,
   });
-  const drained: DrainRecord = {};
-  const sizes = { urlVerdictRows: 0, oneScanMs: 0, conversationsAtEnd: 0 };
+  const sizes = { urlVerdictRows: 0, oneScanMs: 0 };
   const guard: JoinMeasures['guard'] = { plain: [], joined: [], routes: { plain: [], joined: [] } };
   return {
     name: `cross-keyspace-join${o.broken ? '-broken-fault' : ''}`,
@@ -155,7 +160,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
       // No alarm within the detection threshold is a failed run: waiting longer proves nothing.
       awaitAlarm(['heartbeat-anomaly', 'p99-latency'], { timeoutSeconds: THRESHOLDS.detectSeconds }),
       remediate('automatic rollback: the flag back', (ctx) => fault.heal(ctx)),
-      act('slow requests drained', (ctx) => drain(ctx, drained)),
+      act('slow requests drained', drain),
       awaitRecovery({ timeoutSeconds: 120 }),
       // Latency settles after the heartbeat (the incident's long tail): the run goes on until p99
       // has been back for 3 s, or the threshold passed (then the check fails with "not measured").
@@ -170,6 +175,7 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
           check: async () => ({ ready: settledAt(ctx.timeline.series('load', 'p99_ms'), rollbackAt, ceiling, 3000) !== undefined, status: 'p99 still high' }),
         }).catch(() => undefined);
       }),
+      act('the conversations the join walked, counted', countConversations, { always: true }),
     ],
     prepare: async (cluster) => {
       const seeded = await seedUrlVerdicts(cluster);
@@ -185,8 +191,14 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
         guard.routes[variant] = v.routes.map((r) => ({ keyspace: r.keyspace, variant: r.variant, query: r.query, scans: r.explain.map((e) => `${e.table}: ${e.type}${e.key ? ` via ${e.key}` : ''}, ~${e.rows} rows`) }));
       }
     },
-    measure: (ctx, r) => measure(ctx, r, sizes, drained, guard),
-    checks: (r) => checks(r),
+    measure: (ctx, r) =>
+      measureJoin(ctx.timeline, {
+        timings: r.timings,
+        steady: { p99Ms: ctx.baselineOf('load', 'p99_ms') ?? 0, writesPerSec: ctx.baseline() ?? 0, okPerSec: ctx.baselineOf('load', 'ok_per_s') ?? 0 },
+        sizes,
+        guard,
+      }),
+    checks: (r) => joinChecks(r),
     compare: (r) => {
       const m = r.measured;
       const s = (v: number | null | undefined) => (v == null ? 'never' : `${v} s`);
@@ -203,17 +215,25 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
   };
 }
 
-async function measure(ctx: ExperimentContext, r: ExperimentResult<JoinMeasures>, sizes: JoinMeasures['sizes'], drained: DrainRecord, guard: JoinMeasures['guard']): Promise<JoinMeasures> {
-  const tl = ctx.timeline;
-  const injectAt = r.timings.injectAt ?? 0;
-  const rollbackAt = r.timings.remediationAt;
-  const end = tl.now();
-  const steady = {
-    p99Ms: Math.round(ctx.baselineOf('load', 'p99_ms') ?? 0),
-    writesPerSec: Math.round(ctx.baseline() ?? 0),
-    okPerSec: Math.round(ctx.baselineOf('load', 'ok_per_s') ?? 0),
-  };
-  const faultEnd = r.timings.recoveredAt ?? end;
+/** What measuring the join reads besides the timeline: the run's timings, its steady state, what preparing found. */
+export interface JoinFacts {
+  timings: Pick<ExperimentResult['timings'], 'injectAt' | 'remediationAt' | 'remediationSeconds' | 'recoveredAt' | 'detectionSeconds'>;
+  /** Steady-state figures, unrounded. */
+  steady: { p99Ms: number; writesPerSec: number; okPerSec: number };
+  sizes: { urlVerdictRows: number; oneScanMs: number };
+  guard: JoinMeasures['guard'];
+}
+
+/** The join's figures from what the run recorded (a pure function: unit-tested on recorded timelines). */
+export function measureJoin(tl: Pick<Timeline, 'series' | 'events'>, facts: JoinFacts): JoinMeasures {
+  const { timings } = facts;
+  const injectAt = timings.injectAt ?? 0;
+  const rollbackAt = timings.remediationAt;
+  const events = tl.events();
+  const end = events.reduce((m, e) => Math.max(m, e.t), injectAt);
+  const note = (name: string) => events.find((e) => e.kind === 'note' && e.t >= injectAt && e.name === name);
+  const steady = { p99Ms: Math.round(facts.steady.p99Ms), writesPerSec: Math.round(facts.steady.writesPerSec), okPerSec: Math.round(facts.steady.okPerSec) };
+  const faultEnd = timings.recoveredAt ?? end;
   const inFault = ([t]: [number, number]) => t >= injectAt && t <= faultEnd;
   const p99 = tl.series('load', 'p99_ms');
   const duringFault = {
@@ -221,25 +241,25 @@ async function measure(ctx: ExperimentContext, r: ExperimentResult<JoinMeasures>
     minWritesPerSec: Math.round(Math.min(Infinity, ...tl.series('heartbeat', 'writes_per_s').filter(inFault).map(([, v]) => v))),
     minOkPerSec: Math.round(Math.min(Infinity, ...tl.series('load', 'ok_per_s').filter(inFault).map(([, v]) => v))),
   };
-  const alarm = firstAlarm(r.timings.detectionSeconds);
-  const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99BackCeiling(ctx), 3000);
-  const [conv] = await usePool(ctx.cluster.vtgatePool({ connectionLimit: 1, database: 'customer' }), (pool) => pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM conversations'));
-  // Counted once the run is over: the inbox the join walked had at most this many.
-  sizes.conversationsAtEnd = Number(conv[0].n);
+  const alarm = firstAlarm(timings.detectionSeconds);
+  const p99Back = rollbackAt === undefined ? undefined : settledAt(p99, rollbackAt, p99Ceiling(facts.steady.p99Ms), 3000);
+  const inFlight = note(DRAINING)?.data?.inFlight;
+  const drainedAt = note(DRAINED)?.t;
+  const counted = note(COUNTED)?.data?.n;
   return {
-    sizes,
+    sizes: { ...facts.sizes, conversationsAtEnd: typeof counted === 'number' ? counted : notMeasured('the conversations were not counted') },
     steady,
     duringFault,
     latencyRiseFactor: steady.p99Ms > 0 ? Math.round((duringFault.maxP99Ms / steady.p99Ms) * 10) / 10 : notMeasured('no steady-state p99'),
-    rollbackAfterAlarmSeconds: alarm === null || r.timings.remediationSeconds === undefined ? null : seconds((r.timings.remediationSeconds - alarm) * 1000),
-    inFlightAtRollback: drained.inFlightAtRollback ?? null,
-    drainSeconds: drained.drainedAt === undefined || rollbackAt === undefined ? null : seconds(drained.drainedAt - rollbackAt),
+    rollbackAfterAlarmSeconds: alarm === null || timings.remediationSeconds === undefined ? null : seconds((timings.remediationSeconds - alarm) * 1000),
+    inFlightAtRollback: typeof inFlight === 'number' ? inFlight : null,
+    drainSeconds: drainedAt === undefined || rollbackAt === undefined ? null : seconds(drainedAt - rollbackAt),
     p99BackSeconds: p99Back === undefined || rollbackAt === undefined ? null : seconds(p99Back - rollbackAt),
-    guard,
+    guard: facts.guard,
   };
 }
 
-function checks(r: ExperimentResult<JoinMeasures>): ReturnType<typeof atMost>[] {
+export function joinChecks(r: Pick<ExperimentResult<JoinMeasures>, 'measured' | 'timings'>): Check[] {
   const m = r.measured;
   if (!m) return [atMost('cross-keyspace join measures', null, 0)];
   return [

@@ -1,5 +1,5 @@
 // Incident 2026-04-14: a 32-bit key sequence runs out on every shard at once. One cluster:
-// the audit, the broken fault (must fail), the exhaustion with its remediation, the audit again.
+// the audit, the broken and the weak fault (each must fail, for its own reason), the exhaustion with its remediation, the audit again.
 import { sharedCluster } from './support/shared-cluster';
 import { assertCheck, assertNoWriteLost, assertOutcome, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
@@ -17,8 +17,17 @@ describe('a 32-bit key sequence runs out on every shard at once (incident 2026-0
   });
 
   test('a broken fault (the sequence is not advanced) makes the experiment fail', async () => {
-    const r = await runExperiment(intSequence(true), { cluster: cluster() });
+    const r = await runExperiment(intSequence('broken'), { cluster: cluster() });
     assertOutcome(r); // a negative control: failed, and for its own reason
+  }, 300_000);
+
+  test('a weak fault (the sequence to 70 %, under both headroom alarms) raises no alarm and fails no insert', async () => {
+    const r = await runExperiment(intSequence('weak'), { cluster: cluster() });
+    assertOutcome(r); // a negative control: failed for want of an alarm
+    // The fault took effect (the headroom probe read it), and the thresholds held it for what it was.
+    expect(r.events.some((e) => e.kind === 'fault' && e.name.endsWith('first step read by the headroom probe'))).toBe(true);
+    expect(r.timings.detectionSeconds).toMatchObject({ 'integer-headroom-80': null, 'integer-headroom-95': null, 'event-heartbeat': null });
+    expect(r.measured?.failedEventInserts).toBe(0);
   }, 300_000);
 
   test('exhaustion: warned first (80 % then 95 %), all shards fail together, detected, killswitch + Online DDL + lift recover, nothing lost', async () => {

@@ -69,43 +69,56 @@ export function topology(): Topology {
 
 /** The first step's headroom: past the 80 % alarm, short of the 95 % one. */
 export const FIRST_STEP_USED = 0.9;
+/** The weak fault's one step: 70 % of the type used, short of both headroom alarms. */
+export const WEAK_STEP_USED = 0.7;
+
+/** full: the incident; broken: nothing advanced; weak: advanced, but under both alarms (a negative control). */
+export type SequenceFaultMode = 'full' | 'broken' | 'weak';
 
 /**
  * Moves the events sequence towards 2^31-1 in two steps, as a growing table does over weeks:
  * first to 90 % of the type used (the 80 % alarm's ground), then, once the headroom probe has
  * read that, to DISTANCE ids below the maximum. Each headroom alarm then has its own moment
  * (one jump past both fired them at the same instant and showed nothing). Broken: no step.
+ * Weak: one step to WEAK_STEP_USED, which no alarm may take for the real thing.
  */
 export class SequenceAdvanceFault implements Fault {
   readonly name = 'sequence-near-int-max';
-  readonly description = `events_seq advanced to ${FIRST_STEP_USED * 100} % of 2^31-1, then to ${DISTANCE} ids below it`;
-  constructor(private readonly broken = false) {}
+  readonly description: string;
+  constructor(private readonly mode: SequenceFaultMode = 'full') {
+    this.description =
+      mode === 'weak' ? `events_seq advanced to ${WEAK_STEP_USED * 100} % of 2^31-1 only (a weak fault)` : `events_seq advanced to ${FIRST_STEP_USED * 100} % of 2^31-1, then to ${DISTANCE} ids below it`;
+  }
 
   async inject(ctx: FaultContext): Promise<void> {
     const primary = await ctx.cluster.primaryOf(SEQUENCE_KEYSPACE, '0');
-    const first = (INT_MAX * BigInt(FIRST_STEP_USED * 1000)) / 1000n;
+    const used = this.mode === 'weak' ? WEAK_STEP_USED : FIRST_STEP_USED;
+    const first = (INT_MAX * BigInt(used * 1000)) / 1000n;
+    // Never backwards: ids already handed out (a weak run before on the same cluster) stay unique.
+    // The id is cast: GREATEST of a number and a string compares them as strings.
     const setNext = async (next: bigint) => {
       const conn = await primary.mysql();
       try {
-        await conn.query(`UPDATE ${primary.dbName}.events_seq SET next_id = ? WHERE id = 0`, [String(next)]);
+        await conn.query(`UPDATE ${primary.dbName}.events_seq SET next_id = GREATEST(next_id, CAST(? AS SIGNED)) WHERE id = 0`, [String(next)]);
       } finally {
         await conn.end();
       }
     };
-    const at = issued(ctx, this.name, { firstStep: String(first), nextId: String(INT_MAX - DISTANCE), broken: this.broken });
-    if (this.broken) return;
+    const at = issued(ctx, this.name, { firstStep: String(first), ...(this.mode === 'weak' ? {} : { nextId: String(INT_MAX - DISTANCE) }), mode: this.mode });
+    if (this.mode === 'broken') return;
     await setNext(first);
     // The probe must have seen the first step before the second: a readiness signal, not a sleep.
     const seenAt = await waitFor({
-      what: `the sequence headroom probe to read the first step (headroom under ${Math.round((1 - FIRST_STEP_USED) * 100) + 1} %)`,
+      what: `the sequence headroom probe to read the first step (headroom under ${Math.round((1 - used) * 100) + 1} %)`,
       timeoutMs: 30_000,
       intervalMs: 100,
       check: async () => {
-        const t = ctx.timeline.series('sequence', 'headroom_percent').find(([tt, v]) => tt >= at && v < (1 - FIRST_STEP_USED) * 100 + 1)?.[0];
+        const t = ctx.timeline.series('sequence', 'headroom_percent').find(([tt, v]) => tt >= at && v < (1 - used) * 100 + 1)?.[0];
         return { ready: t !== undefined, status: 'not read yet', value: t };
       },
     });
     observedEffect(ctx, this.name, 'first step read by the headroom probe', { at: seenAt });
+    if (this.mode === 'weak') return;
     await setNext(INT_MAX - DISTANCE);
     observedEffect(ctx, this.name, `second step: ${DISTANCE} ids left`);
   }
@@ -255,10 +268,16 @@ function compare(r: ExperimentResult<IntSequenceMeasures>): IncidentComparison[]
   ];
 }
 
-export function intSequence(broken = false): Experiment<IntSequenceMeasures> {
+const CONTROLS = {
+  broken: { why: 'the sequence is not advanced', failsWith: /no alarm|never fired/ },
+  weak: { why: `the sequence is advanced to ${WEAK_STEP_USED * 100} % only: under both headroom alarms, no insert fails`, failsWith: /no alarm|never fired/ },
+};
+
+export function intSequence(mode: SequenceFaultMode = 'full'): Experiment<IntSequenceMeasures> {
+  const control = mode === 'full' ? undefined : CONTROLS[mode];
   return {
-    name: broken ? 'int-sequence-exhaustion-broken-fault' : 'int-sequence-exhaustion',
-    ...(broken ? { negativeControl: { why: 'the sequence is not advanced', failsWith: /no alarm|never fired/ } } : {}),
+    name: mode === 'full' ? 'int-sequence-exhaustion' : `int-sequence-exhaustion-${mode === 'broken' ? 'broken-fault' : 'weak-fault'}`,
+    ...(control ? { negativeControl: control } : {}),
     title: 'A 32-bit key fed by a global sequence runs out on every shard at once',
     incident: INCIDENT,
     topology,
@@ -274,8 +293,8 @@ export function intSequence(broken = false): Experiment<IntSequenceMeasures> {
       heartbeatAnomaly(() => baselineOf('heartbeat', 'event_writes_per_s'), { name: 'event-heartbeat', series: 'event_writes_per_s' }),
     ],
     primaryDetector: 'event-heartbeat',
-    fault: new SequenceAdvanceFault(broken),
-    steps: [injectFault(), awaitAlarm('event-heartbeat', { timeoutSeconds: broken ? 30 : 60 }), ...REMEDIATION, awaitRecovery({ timeoutSeconds: RECOVER_WITHIN_SECONDS })],
+    fault: new SequenceAdvanceFault(mode),
+    steps: [injectFault(), awaitAlarm('event-heartbeat', { timeoutSeconds: control ? 30 : 60 }), ...REMEDIATION, awaitRecovery({ timeoutSeconds: RECOVER_WITHIN_SECONDS })],
     measure,
     checks: intSequenceChecks,
     compare,

@@ -8,6 +8,7 @@ import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../o
 import { HeartbeatProbe, Probe, ProbeRunner, standardProbes, VSchemaProbe } from '../observe/probes';
 import { Timeline } from '../observe/timeline';
 import { VSchemaStore } from '../observe/vschema-store';
+import { effectEvent } from '../faults/fault';
 import { join } from 'node:path';
 import { runDir } from '../paths';
 import { writeJsonReport } from '../report/json';
@@ -347,5 +348,5 @@ const PHASE_OF: Partial<Record<StepKind, Phase>> = { inject: 'inject', 'await-al
 
 /** When the fault's effect was observed (its 'effect observed' event after the issue), if it was. */
 function effectOf(timeline: Timeline, fault: string, injectAt: number): number | undefined {
-  return timeline.events().find((e) => e.kind === 'fault' && e.t >= injectAt && e.name.startsWith(`${fault}: `) && e.data?.stamp === 'effect observed')?.t;
+  return effectEvent(timeline.events(), fault, injectAt)?.t;
 }

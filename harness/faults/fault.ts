@@ -1,7 +1,7 @@
 // A fault: what it does, how to inject it, and how to heal it. heal() always runs (in a
 // finally), even when inject() threw or the run was aborted, and must be safe to call twice.
 import type { Cluster } from '../cluster/cluster';
-import type { Timeline } from '../observe/timeline';
+import type { Timeline, TimelineEvent } from '../observe/timeline';
 
 /** What a fault may do to the running workload app (a deploy flips its flags). */
 export interface FlaggedApp {
@@ -36,4 +36,9 @@ export function issued(ctx: FaultContext, name: string, data: Record<string, unk
 /** Where the fault's effect can be observed (mysqld gone, the VSchema stored empty), the instant it was: its own event. */
 export function observedEffect(ctx: FaultContext, name: string, effect: string, data: Record<string, unknown> = {}): number {
   return ctx.timeline.event('fault', `${name}: ${effect}`, { ...data, stamp: 'effect observed' }).t;
+}
+
+/** The fault's 'effect observed' event after its issue, if its effect was observed. */
+export function effectEvent(events: readonly TimelineEvent[], name: string, injectAt: number): TimelineEvent | undefined {
+  return events.find((e) => e.kind === 'fault' && e.t >= injectAt && e.name.startsWith(`${name}: `) && e.data?.stamp === 'effect observed');
 }

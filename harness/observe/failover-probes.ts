@@ -106,7 +106,7 @@ export class ShardWriteProbe implements Probe {
  * One shard's probe writes within [from, to]: how many failed, and the slowest, counting a
  * write still in flight at its age (the in-flight samples), so a stall across `to` shows.
  */
-export function shardWritesIn(tl: Timeline, shard: string, from: number, to: number): { samples: number; failedWrites: number; maxWriteMs: number | undefined } {
+export function shardWritesIn(tl: Pick<Timeline, 'series'>, shard: string, from: number, to: number): { samples: number; failedWrites: number; maxWriteMs: number | undefined } {
   const inWindow = ([t]: [number, number]) => t >= from && t <= to;
   const ok = tl.series('shard_write', 'ok', { shard }).filter(inWindow);
   const latency = tl.series('shard_write', 'latency_ms', { shard }).filter(inWindow);
