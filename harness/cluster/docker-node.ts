@@ -157,8 +157,14 @@ export class DockerNode implements ClusterNode {
   }
 
   async limitCpu(cores: number | undefined): Promise<void> {
-    // NanoCpus 0 lifts the quota.
-    await docker().getContainer(this.id).update({ NanoCpus: cores === undefined ? 0 : Math.round(cores * 1e9) });
+    // Lifted = every core of the host. NanoCpus 0 means "unchanged" to Docker's update: the
+    // cgroup kept its 0.2-core quota (measured: cpu.cfs_quota_us stayed 20000), so a "lifted"
+    // cap never was. Read back, so a cap that did not take is an error, never a silent no-op.
+    const container = docker().getContainer(this.id);
+    const nano = Math.round((cores ?? (await docker().info()).NCPU) * 1e9);
+    await container.update({ NanoCpus: nano });
+    const now = (await container.inspect()).HostConfig.NanoCpus;
+    if (now !== nano) throw new Error(`${this.name}: CPU limit ${nano / 1e9} cores asked, Docker reports ${(now ?? 0) / 1e9}`);
   }
 
   async markForReprovision(): Promise<void> {
