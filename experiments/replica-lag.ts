@@ -220,10 +220,24 @@ const tenths = (v: number) => Math.round(v * 10) / 10;
 /** Highest lag of any replica of a shard, per sample time. */
 function shardLagOf(timeline: TimelineView, shard: string): [number, number][] {
   const sets = timeline.labelSets('replication', 'lag_seconds').filter((l) => l.shard === `${KEYSPACE}/${shard}`);
-  const byT = new Map<number, number>();
-  for (const l of sets) for (const [t, v] of timeline.series('replication', 'lag_seconds', l)) byT.set(Math.round(t / 500), Math.max(byT.get(Math.round(t / 500)) ?? 0, v));
-  return [...byT].map(([k, v]) => [k * 500, v] as [number, number]).sort((a, b) => a[0] - b[0]);
+  const readings = sets.flatMap((l) => timeline.series('replication', 'lag_seconds', l).map(([t, v]) => ({ t, v, tablet: l.tablet }))).sort((a, b) => a.t - b.t);
+  // At each reading, the shard's lag is the highest of every replica's latest one. Replicas are
+  // read at slightly different instants: a fixed bucket could hold one replica's reading alone
+  // and show a drained shard while the other replica still lagged 10 s (a hog soak read the
+  // deleter's lag from such a bucket). A reading older than LATEST_READING_MS no longer counts.
+  const latest = new Map<string, { t: number; v: number }>();
+  const out: [number, number][] = [];
+  for (const r of readings) {
+    latest.set(r.tablet, r);
+    const current = [...latest.values()].filter((x) => x.t >= r.t - LATEST_READING_MS).map((x) => x.v);
+    if (out.length && out[out.length - 1][0] === r.t) out[out.length - 1][1] = Math.max(...current);
+    else out.push([r.t, Math.max(...current)]);
+  }
+  return out;
 }
+
+/** How long a replica's lag reading stands for it (probe period 1 s; one missed read allowed). */
+const LATEST_READING_MS = 2500;
 
 /** What measuring reads from a timeline (a live one, or a recorded run in a unit test). */
 export type TimelineView = Pick<Timeline, 'series' | 'labelSets' | 'firstEvent'>;
@@ -238,7 +252,9 @@ export type LagMeasures = {
   maxLagSeconds: Figure;
   /**
    * Throttled run: the loaded shard's lag with the deleter alone: from when the ETL sync job
-   * ended and the lag it left drained under the alarm threshold, to the deletion's end. While
+   * ended and the lag it left drained, on every replica, under the throttler's threshold (until
+   * then the throttler refuses the deleter: what lag there is, is the ETL's), to the deletion's
+   * end. While
    * the ETL runs, its scans on the capped replicas make lag of their own (1-4 s idle, up to 9 s
    * on a busy host, with the deleter refused throughout, and still draining when it ends); no
    * throttler can prevent that lag, so the throttler's claim (the deleter never pushes lag back
@@ -290,7 +306,7 @@ export interface DeleterFacts {
  */
 export function measureReplicaLag(
   tl: TimelineView,
-  i: { injectAt: number; end: number; lagSeconds: number; deleter?: DeleterFacts; staleReads: number; failedWrites: number },
+  i: { injectAt: number; end: number; lagSeconds: number; throttlerLagSeconds?: number; deleter?: DeleterFacts; staleReads: number; failedWrites: number },
 ): LagMeasures {
   const { injectAt, end } = i;
   const lag = shardLagOf(tl, SHARD).filter(([t]) => t >= injectAt);
@@ -327,14 +343,15 @@ export function measureReplicaLag(
     return held === undefined ? notMeasured(`no ${THRESHOLDS.otherShardHoldMs / 1000} s window of ${KEYSPACE}/${OTHER_SHARD}'s lag samples`) : tenths(held);
   };
   const etlDone = tl.firstEvent('note', 'ETL sync job done', injectAt)?.t;
-  const aloneFrom = etlDone === undefined ? undefined : shardLagOf(tl, SHARD).find(([t, v]) => t >= etlDone && v < i.lagSeconds)?.[0];
+  const drainedUnder = i.throttlerLagSeconds ?? THRESHOLDS.throttlerLagSeconds;
+  const aloneFrom = etlDone === undefined ? undefined : shardLagOf(tl, SHARD).find(([t, v]) => t >= etlDone && v < drainedUnder)?.[0];
   return {
     maxLagSeconds: maxLag(lag, SHARD),
     maxLagAfterEtlSeconds:
       etlDone === undefined
         ? notMeasured('the ETL sync job did not end during the run')
         : aloneFrom === undefined
-          ? notMeasured(`the lag the ETL left never drained under ${i.lagSeconds} s`)
+          ? notMeasured(`the lag the ETL left never drained under ${drainedUnder} s`)
           : deletionEnd !== undefined && deletionEnd <= aloneFrom
             ? notMeasured('the deletion ended before the ETL\'s lag drained')
             : maxLagIn(shardLagOf(tl, SHARD).filter(([t]) => t >= aloneFrom && t <= (deletionEnd ?? end)), SHARD, aloneFrom, deletionEnd ?? end),

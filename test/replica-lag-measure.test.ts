@@ -72,13 +72,38 @@ describe('replica-lag figures are three-way', () => {
     const worse = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 1 : 7) });
     worse.event('note', 'ETL sync job done', {}, INJECT + 20_000);
     expect(find(checksOf(worse, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG).pass).toBe(false);
-    // The lag the ETL left (9 s, draining) is not the deleter's: judged from when it is back under 5 s.
-    const residual = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 8 : t < INJECT + 26_000 ? 9 - (t - INJECT - 20_000) / 1000 : 1.5) });
+    // The lag the ETL left (9 s, draining) is not the deleter's: judged from when it is back
+    // under the throttler's 1 s (until then the throttler refuses the deleter).
+    const residual = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 8 : t < INJECT + 29_000 ? 9 - (t - INJECT - 20_000) / 1000 : t < INJECT + 35_000 ? 0.5 : 2.5) });
     residual.event('note', 'ETL sync job done', {}, INJECT + 20_000);
     const r = find(checksOf(residual, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG);
-    expect(r).toMatchObject({ pass: true, measured: 4 });
+    expect(r).toMatchObject({ pass: true, measured: 2.5 });
+    // Never drained under 1 s: the deleter was never let go, and nothing is judged on it.
+    const stuck = recorded({ loaded: (t) => (t < INJECT + 20_000 ? 8 : 1.5) });
+    stuck.event('note', 'ETL sync job done', {}, INJECT + 20_000);
+    expect(find(checksOf(stuck, true, { ...deleter, finishedAt: INJECT + 50_000 }), THROTTLED_LAG)).toMatchObject({ pass: false, status: 'not-measured' });
     // The ETL never ended: not measured, fails.
     expect(find(checksOf(recorded({ loaded: () => 0.5 }), true), THROTTLED_LAG).status).toBe('not-measured');
+  });
+
+  test("the ETL's lag has drained only once every replica's has: replicas read at different instants are not taken one at a time", () => {
+    // Two replicas of the loaded shard, read 300 ms apart: 201 is back at 0.5 s while 202 still
+    // drains from 10 s. (A fixed 500 ms bucket once held 201's reading alone, judged the shard
+    // drained, and charged 202's ETL lag to the deleter.)
+    const tl = new Timeline(() => 0);
+    const etlDone = INJECT + 20_000;
+    for (let t = 0; t <= END; t += 1000) {
+      tl.sample('replication', 'lag_seconds', t < etlDone ? 8 : 0.5, { tablet: 'zone1-0000000201', shard: 'customer/-80' }, t);
+      const l202 = t < etlDone ? 10 : Math.max(0.5, 10 - (t - etlDone) / 1000);
+      tl.sample('replication', 'lag_seconds', l202, { tablet: 'zone1-0000000202', shard: 'customer/-80' }, t + 300);
+      tl.sample('replication', 'lag_seconds', 0.2, { tablet: 'zone1-0000000301', shard: 'customer/80-' }, t);
+    }
+    tl.event('fault', 'replica-overload', {}, INJECT);
+    tl.event('note', 'ETL sync job done', {}, etlDone);
+    const m = measureReplicaLag(tl, { ...inputs, deleter: { ...deleter, finishedAt: INJECT + 50_000 } });
+    // Judged from when 202 too was under 1 s (10 s after the ETL ended), never from 201's alone.
+    expect(m.maxLagAfterEtlSeconds).toBe(0.5);
+    expect(m.maxLagSeconds).toBe(10);
   });
 
   test('the lag alarm is checked against the staleness probe, not against its own series', () => {
