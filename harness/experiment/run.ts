@@ -214,6 +214,7 @@ export class ExperimentRun<M extends object> {
       // Detectors are armed by the inject step: any alarm is one since the fault.
       alarm: (name) => this.detectors!.first(name)?.t,
       injectFault: async () => {
+        await exp.fault.prepare?.(ctx);
         this.detectors!.arm();
         const before = timeline.now();
         await exp.fault.inject(ctx);

@@ -18,6 +18,12 @@ export interface FaultContext {
 export interface Fault {
   readonly name: string;
   readonly description: string;
+  /**
+   * What the fault needs that is not the fault (the VSchema entry an operator adds before a
+   * MoveTables): run before the detectors are armed, so its own disturbance is never taken for
+   * the fault's harm. heal() undoes it too.
+   */
+  prepare?(ctx: FaultContext): Promise<void>;
   inject(ctx: FaultContext): Promise<void>;
   heal(ctx: FaultContext): Promise<void>;
   /** Cancels anything the fault scheduled (timers); called once the run is over. */

@@ -5,7 +5,7 @@
 // the rollback is armed (MoveTablesCreate -> checkTZConversion on each target primary).
 import type { Cluster } from '../cluster/cluster';
 import type { VSchemaTable } from '../cluster/topology';
-import type { Fault, FaultContext } from './fault';
+import { type Fault, type FaultContext, issued, observedEffect } from './fault';
 import { applyVSchema, getVSchema, restoreVSchemaIfChanged } from '../cluster/vschema';
 
 export interface FailedMoveTablesOptions {
@@ -42,23 +42,31 @@ export class FailedMoveTablesFault implements Fault {
     return this.o.workflow ?? `move_${this.o.table}`;
   }
 
-  async inject(ctx: FaultContext): Promise<void> {
+  /** The operator's part before a move: the table's entry added to the target VSchema. */
+  async prepare(ctx: FaultContext): Promise<void> {
     const { cluster, timeline } = ctx;
-    const vtctld = cluster.vtctld;
     this.original = await getVSchema(cluster, this.o.targetKeyspace);
     const prepared = this.original as { tables?: Record<string, unknown> };
     await applyVSchema(cluster, this.o.targetKeyspace, { ...prepared, tables: { ...prepared.tables, [this.o.table]: this.o.targetTable } });
-    this.before = await getVSchema(cluster, this.o.targetKeyspace);
     timeline.event('note', 'target VSchema prepared', { keyspace: this.o.targetKeyspace, table: this.o.table });
+  }
+
+  async inject(ctx: FaultContext): Promise<void> {
+    const { cluster, timeline } = ctx;
+    if (this.original === undefined) await this.prepare(ctx);
+    this.before = await getVSchema(cluster, this.o.targetKeyspace);
     const args = ['MoveTables', '--workflow', this.workflow, '--target-keyspace', this.o.targetKeyspace, 'create', '--source-keyspace', this.o.sourceKeyspace, '--tables', this.o.table, '--auto-start=false'];
     if (!this.o.broken) args.push('--source-time-zone', INVALID_TIME_ZONE);
+    // Stamped as the MoveTables is issued: what it does to the routing layer counts from here.
+    issued(ctx, this.name, { workflow: this.workflow, sourceTimeZone: this.o.broken ? 'none' : INVALID_TIME_ZONE });
     try {
-      await vtctld.run(args);
+      await cluster.vtctld.run(args);
     } catch (e) {
       this.error = (e as Error).message;
     }
     this.after = await getVSchema(cluster, this.o.targetKeyspace);
-    timeline.event('fault', this.name, { workflow: this.workflow, failed: this.error !== undefined, error: this.error?.slice(0, 400) });
+    timeline.event('note', 'MoveTables create returned', { workflow: this.workflow, failed: this.error !== undefined, error: this.error?.slice(0, 400) });
+    if (this.changed()) observedEffect(ctx, this.name, 'target VSchema changed by the failed MoveTables', { keyspace: this.o.targetKeyspace });
   }
 
   /** The stored target VSchema was changed by the failed MoveTables. */

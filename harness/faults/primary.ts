@@ -53,6 +53,7 @@ export class PrimaryDeathFault implements Fault {
   /** When the primary actually died (timeline ms): at injection, or when the kernel killed mysqld (oom). */
   diedAt?: number;
   private capped = false;
+  private memory?: { used: number; cap: number };
   private killed = false;
   private downed = false;
   private console?: Connection;
@@ -62,9 +63,31 @@ export class PrimaryDeathFault implements Fault {
     this.description = o.broken ? `(broken on purpose: injects nothing) ${DESCRIPTIONS[o.how]}` : DESCRIPTIONS[o.how];
   }
 
-  async inject(ctx: FaultContext): Promise<void> {
+  /**
+   * Before the detectors are armed: the victim found and, for oom, its memory capped, its
+   * supervisor gone and the console open. On a busy host that work alone can lift p99 over
+   * the alarm's bar; it is not the fault.
+   */
+  async prepare(ctx: FaultContext): Promise<void> {
     const victim = await ctx.cluster.primaryOf(this.o.keyspace, this.o.shard);
     this.victim = victim;
+    if (this.o.broken || this.o.how !== 'oom') return;
+    const used = (await victim.node.resources()).memoryBytes;
+    this.memory = { used, cap: used + (this.o.memoryHeadroomBytes ?? 300 * 1024 ** 2) };
+    await victim.node.limitMemory(this.memory.cap);
+    this.capped = true;
+    // Without the supervisor, the killed mysqld stays down as a crashed server does until
+    // someone acts; with it, mysqld is back in about a second and VTOrc may or may not get to
+    // reparent first (seen both ways), which no experiment can assert on.
+    await victim.node.exec(['bash', '-c', 'pkill -9 -x mysqld_safe || true']);
+    this.downed = this.killed = true;
+    this.console = await victim.mysql();
+    await this.console.query('SET SESSION group_concat_max_len = 4294967295');
+  }
+
+  async inject(ctx: FaultContext): Promise<void> {
+    if (!this.victim) await this.prepare(ctx);
+    const victim = this.victim!;
     const data = { tablet: victim.alias, shard: `${this.o.keyspace}/${this.o.shard}`, how: this.o.how };
     if (this.o.broken) {
       issued(ctx, this.name, { ...data, injected: false });
@@ -92,26 +115,17 @@ export class PrimaryDeathFault implements Fault {
   }
 
   private async runUntilOom(ctx: FaultContext, victim: TabletHandle, data: Record<string, unknown>): Promise<void> {
-    const used = (await victim.node.resources()).memoryBytes;
-    const cap = used + (this.o.memoryHeadroomBytes ?? 300 * 1024 ** 2);
-    await victim.node.limitMemory(cap);
-    this.capped = true;
-    // Without the supervisor, the killed mysqld stays down as a crashed server does until
-    // someone acts; with it, mysqld is back in about a second and VTOrc may or may not get to
-    // reparent first (seen both ways), which no experiment can assert on.
-    await victim.node.exec(['bash', '-c', 'pkill -9 -x mysqld_safe || true']);
-    this.downed = this.killed = true;
-    this.console = await victim.mysql();
-    await this.console.query('SET SESSION group_concat_max_len = 4294967295');
+    const conn = this.console;
+    if (!conn || !this.memory) throw new Error(`fault ${this.name}: not prepared (no memory cap, no console on ${victim.alias})`);
     // Issued with the query; its effect (the kernel killing mysqld) comes when memory runs out.
-    issued(ctx, this.name, { ...data, memoryCapBytes: cap, memoryInUseBytes: used, query: 'GROUP_CONCAT over a 10^6-row cross join' });
+    issued(ctx, this.name, { ...data, memoryCapBytes: this.memory.cap, memoryInUseBytes: this.memory.used, query: 'GROUP_CONCAT over a 10^6-row cross join' });
     try {
-      await this.console.query(MEMORY_HUNGRY_QUERY);
+      await conn.query(MEMORY_HUNGRY_QUERY);
       this.queryOutcome = 'completed (the cap was not reached)';
     } catch (e) {
       this.queryOutcome = (e as Error).message;
     }
-    this.console.destroy();
+    conn.destroy();
     this.console = undefined;
     const endedAt = ctx.timeline.now();
     const killed = (await victim.node.exec(['bash', '-c', MYSQLD_GONE])).exitCode === 0;
