@@ -306,10 +306,11 @@ export interface DeleterFacts {
  */
 export function measureReplicaLag(
   tl: TimelineView,
-  i: { injectAt: number; end: number; lagSeconds: number; throttlerLagSeconds?: number; deleter?: DeleterFacts; staleReads: number; failedWrites: number },
+  i: { injectAt: number; end: number; lagSeconds: number; throttlerLagSeconds: number; deleter?: DeleterFacts; staleReads: number; failedWrites: number },
 ): LagMeasures {
   const { injectAt, end } = i;
-  const lag = shardLagOf(tl, SHARD).filter(([t]) => t >= injectAt);
+  const loaded = shardLagOf(tl, SHARD);
+  const lag = loaded.filter(([t]) => t >= injectAt);
   const other = shardLagOf(tl, OTHER_SHARD).filter(([t]) => t >= injectAt);
   const maxLag = (series: [number, number][], shard: string): Figure => maxLagIn(series, shard, injectAt, end);
   const maxLagIn = (series: [number, number][], shard: string, from: number, to: number): Figure => {
@@ -343,8 +344,8 @@ export function measureReplicaLag(
     return held === undefined ? notMeasured(`no ${THRESHOLDS.otherShardHoldMs / 1000} s window of ${KEYSPACE}/${OTHER_SHARD}'s lag samples`) : tenths(held);
   };
   const etlDone = tl.firstEvent('note', 'ETL sync job done', injectAt)?.t;
-  const drainedUnder = i.throttlerLagSeconds ?? THRESHOLDS.throttlerLagSeconds;
-  const aloneFrom = etlDone === undefined ? undefined : shardLagOf(tl, SHARD).find(([t, v]) => t >= etlDone && v < drainedUnder)?.[0];
+  const drainedUnder = i.throttlerLagSeconds;
+  const aloneFrom = etlDone === undefined ? undefined : loaded.find(([t, v]) => t >= etlDone && v < drainedUnder)?.[0];
   return {
     maxLagSeconds: maxLag(lag, SHARD),
     maxLagAfterEtlSeconds:
@@ -354,7 +355,7 @@ export function measureReplicaLag(
           ? notMeasured(`the lag the ETL left never drained under ${drainedUnder} s`)
           : deletionEnd !== undefined && deletionEnd <= aloneFrom
             ? notMeasured('the deletion ended before the ETL\'s lag drained')
-            : maxLagIn(shardLagOf(tl, SHARD).filter(([t]) => t >= aloneFrom && t <= (deletionEnd ?? end)), SHARD, aloneFrom, deletionEnd ?? end),
+            : maxLagIn(loaded.filter(([t]) => t >= aloneFrom && t <= (deletionEnd ?? end)), SHARD, aloneFrom, deletionEnd ?? end),
     otherShardMaxLagSeconds: maxLag(other, OTHER_SHARD),
     otherShardHeldLagSeconds: heldLag(other),
     lagCrossedAtSeconds: crossed === undefined ? notMeasured(`no replica reported lag over ${i.lagSeconds} s`) : seconds(crossed - injectAt),
@@ -426,6 +427,7 @@ export function replicaLag(o: ReplicaLagOptions): Experiment<LagMeasures> {
         injectAt: r.timings.injectAt ?? 0,
         end: ctx.timeline.now(),
         lagSeconds: T.lagSeconds,
+        throttlerLagSeconds: T.throttlerLagSeconds,
         deleter: d && { rowsDeleted: d.rowsDeleted, failedBatches: d.failedBatches, finishedAt: d.finishedAt, throttlerChecks: d.throttlerChecks, refusals: d.refusals, throttlerErrors: d.throttlerErrors },
         staleReads: ctx.load.totals.staleReads,
         failedWrites: ctx.load.failureDetails.filter((f) => f.op !== 'read_conversation' && f.op !== 'list_inbox').length,

@@ -28,7 +28,7 @@ function recorded(o: { loaded?: (t: number) => number | undefined; other?: (t: n
 }
 
 const deleter: DeleterFacts = { rowsDeleted: 60_000, failedBatches: 0, finishedAt: INJECT + 20_000, throttlerChecks: 40, refusals: 12, throttlerErrors: 0 };
-const inputs = { injectAt: INJECT, end: END, lagSeconds: THRESHOLDS.lagSeconds, deleter, staleReads: 5, failedWrites: 0 };
+const inputs = { injectAt: INJECT, end: END, lagSeconds: THRESHOLDS.lagSeconds, throttlerLagSeconds: THRESHOLDS.throttlerLagSeconds, deleter, staleReads: 5, failedWrites: 0 };
 const checksOf = (tl: Timeline, throttled = false, d = deleter) =>
   replicaLagChecks(measureReplicaLag(tl, { ...inputs, deleter: d }), { 'replication-lag': 12 }, { throttled, T: THRESHOLDS, archiveRows: 60_000 });
 const find = (cs: ReturnType<typeof checksOf>, what: string) => {

@@ -48,10 +48,6 @@ export class PrimaryDeathFault implements Fault {
   readonly description: string;
   /** The primary at injection: the tablet that died. */
   victim?: TabletHandle;
-  /** What the memory-hungry query ended with (oom). */
-  queryOutcome?: string;
-  /** When the primary actually died (timeline ms): at injection, or when the kernel killed mysqld (oom). */
-  diedAt?: number;
   private capped = false;
   private memory?: { used: number; cap: number };
   private killed = false;
@@ -94,12 +90,12 @@ export class PrimaryDeathFault implements Fault {
       return;
     }
     if (this.o.how === 'container') {
-      this.diedAt = issued(ctx, this.name, data);
+      issued(ctx, this.name, data);
       this.downed = this.killed = true;
       await victim.node.kill('SIGKILL');
       observedEffect(ctx, this.name, 'container killed', { tablet: victim.alias });
     } else if (this.o.how === 'mysqld') {
-      this.diedAt = issued(ctx, this.name, data);
+      issued(ctx, this.name, data);
       this.downed = this.killed = true;
       // The supervisor first: otherwise it starts mysqld again within a second, and whether VTOrc
       // reparents becomes a race against that restart.
@@ -119,20 +115,20 @@ export class PrimaryDeathFault implements Fault {
     if (!conn || !this.memory) throw new Error(`fault ${this.name}: not prepared (no memory cap, no console on ${victim.alias})`);
     // Issued with the query; its effect (the kernel killing mysqld) comes when memory runs out.
     issued(ctx, this.name, { ...data, memoryCapBytes: this.memory.cap, memoryInUseBytes: this.memory.used, query: 'GROUP_CONCAT over a 10^6-row cross join' });
+    let outcome: string;
     try {
       await conn.query(MEMORY_HUNGRY_QUERY);
-      this.queryOutcome = 'completed (the cap was not reached)';
+      outcome = 'completed (the cap was not reached)';
     } catch (e) {
-      this.queryOutcome = (e as Error).message;
+      outcome = (e as Error).message;
     }
     conn.destroy();
     this.console = undefined;
     const endedAt = ctx.timeline.now();
     const killed = (await victim.node.exec(['bash', '-c', MYSQLD_GONE])).exitCode === 0;
-    if (killed) {
-      this.diedAt = endedAt;
-      ctx.timeline.event('fault', `${this.name}: mysqld killed for memory`, { tablet: victim.alias, query: this.queryOutcome, stamp: 'effect observed' }, endedAt);
-    } else ctx.timeline.event('note', 'mysqld survived the query', { tablet: victim.alias, query: this.queryOutcome }, endedAt);
+    // What the query ended with travels on the event: measuring reads it from the timeline.
+    if (killed) ctx.timeline.event('fault', `${this.name}: mysqld killed for memory`, { tablet: victim.alias, query: outcome, stamp: 'effect observed' }, endedAt);
+    else ctx.timeline.event('note', 'mysqld survived the query', { tablet: victim.alias, query: outcome }, endedAt);
   }
 
   /** Whether the fault took the primary down (a broken fault does not). */
