@@ -153,7 +153,11 @@ export function crossKeyspaceJoin(o: { broken?: boolean } = {}): Experiment<Join
     // The inbox list is the hot path here: a third of the requests (reads of one conversation fewer).
     load: { mix: { list_inbox: 30, read_conversation: 10 } },
     fault,
-    detectors: ({ baseline: b }) => [heartbeatAnomaly(b), p99LatencyHigh({ thresholdMs: 1000, forMs: 1000 })],
+    // The latency page's ceiling is the rise a deploy must cause to count as hurting (never under 1 s).
+    detectors: ({ baseline: b, baselineOf }) => [
+      heartbeatAnomaly(b),
+      p99LatencyHigh({ thresholdMs: 1000, forMs: 1000, steady: () => baselineOf('load', 'p99_ms'), timesSteady: THRESHOLDS.latencyRiseFactor }),
+    ],
     primaryDetector: ['heartbeat-anomaly', 'p99-latency'],
     steps: [
       injectFault(),

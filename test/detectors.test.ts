@@ -1,4 +1,4 @@
-import { firstBreach, heartbeatAnomaly, replicationLagHigh, DetectorRunner, vschemaDrift } from '../harness/observe/detectors';
+import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, vschemaDrift } from '../harness/observe/detectors';
 import { Timeline } from '../harness/observe/timeline';
 
 /** A timeline on a clock the test moves by hand. */
@@ -37,6 +37,24 @@ describe('heartbeat anomaly', () => {
     heartbeat(tl, [[0, 50], [250, 50], [500, 50], [750, 50], [1000, 50], [1250, 50]]);
     expect(heartbeatAnomaly(() => undefined).evaluate(tl, 0)).toBeUndefined();
     expect(heartbeatAnomaly(() => 90, { forMs: 500 }).evaluate(tl, 0)).toBeUndefined();
+  });
+});
+
+describe('p99 latency', () => {
+  const p99 = (tl: Timeline, values: [number, number][]) => values.forEach(([t, v]) => tl.sample('load', 'p99_ms', v, undefined, t));
+  test('a ceiling that follows the steady p99: a busy host\'s 1.2 s is not 5x its 300 ms steady', () => {
+    const { tl } = manualTimeline();
+    p99(tl, [[0, 1200], [500, 1200], [1000, 1200], [1500, 1600], [2000, 1600], [2500, 1600]]);
+    const d = p99LatencyHigh({ thresholdMs: 1000, forMs: 1000, steady: () => 300, timesSteady: 5 });
+    expect(d.evaluate(tl, 0)).toMatchObject({ t: 2500, value: 1600 });
+    expect(d.evaluate(tl, 0)?.reason).toContain('over 1500 ms');
+  });
+  test('never under its floor, and silent until the steady p99 is known', () => {
+    const { tl } = manualTimeline();
+    p99(tl, [[0, 900], [500, 900], [1000, 900], [1500, 900]]);
+    expect(p99LatencyHigh({ thresholdMs: 1000, forMs: 0, steady: () => 20 }).evaluate(tl, 0)).toBeUndefined();
+    expect(p99LatencyHigh({ thresholdMs: 500, forMs: 0, steady: () => undefined }).evaluate(tl, 0)).toBeUndefined();
+    expect(p99LatencyHigh({ thresholdMs: 500, forMs: 0 }).evaluate(tl, 0)).toMatchObject({ t: 0 });
   });
 });
 

@@ -117,16 +117,27 @@ export function replicationLagHigh(o: { thresholdSeconds?: number; forMs?: numbe
   });
 }
 
-export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number } = {}): ThresholdDetector {
-  const th = o.thresholdMs ?? 250;
+/**
+ * p99 latency above a ceiling. `steady` makes the ceiling follow the machine: `timesSteady`
+ * times this run's steady p99, never under `thresholdMs` (a busy 2-core host's steady p99 can
+ * be 5x an idle one's, so a fixed ceiling pages on the host, not on the system).
+ */
+export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady?: () => number | undefined; timesSteady?: number } = {}): ThresholdDetector {
+  const floor = o.thresholdMs ?? 250;
+  const times = o.timesSteady ?? 5;
+  const ceiling = (): number | undefined => {
+    if (!o.steady) return floor;
+    const steady = o.steady();
+    return steady === undefined ? undefined : Math.max(floor, times * steady);
+  };
   return new ThresholdDetector({
     name: 'p99-latency',
     probe: 'load',
     series: 'p99_ms',
     op: 'above',
-    threshold: th,
+    threshold: ceiling,
     forMs: o.forMs ?? 2000,
-    describe: (v) => `p99 latency ${v.toFixed(0)} ms over ${th} ms`,
+    describe: (v, th) => `p99 latency ${v.toFixed(0)} ms over ${th.toFixed(0)} ms${o.steady ? ` (${times}x steady, at least ${floor})` : ''}`,
   });
 }
 

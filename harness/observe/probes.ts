@@ -6,6 +6,7 @@ import type { Cluster, TabletHandle } from '../cluster/cluster';
 import { nextIdInShard, parseShardName } from '../cluster/keyrange';
 import { getVSchema } from '../cluster/vschema';
 import { INBOX_KEYSPACE } from '../workload/schema';
+import { type StallMeter, startStallMeter } from './stall-meter';
 import type { Timeline } from './timeline';
 import type { VSchemaStore } from './vschema-store';
 
@@ -66,6 +67,7 @@ export class HeartbeatProbe implements Probe {
   private readonly series: string;
   private readonly select: (c: AppCountersLike) => number;
   private readonly windowMs: number;
+  private readonly stall?: StallMeter;
 
   constructor(
     private readonly counters: () => Promise<AppCountersLike>,
@@ -76,11 +78,24 @@ export class HeartbeatProbe implements Probe {
     this.select = options.select ?? ((c) => c.writesOk);
     this.periodMs = options.periodMs ?? 250;
     this.windowMs = options.windowMs ?? 1000;
+    // One heartbeat (the main one) records the stalls; a table's own heartbeat rests on the same two processes.
+    if (options.series === undefined) this.stall = startStallMeter({ windowMs: this.windowMs });
+  }
+
+  async close(): Promise<void> {
+    this.stall?.stop();
   }
 
   async sample(tl: Timeline): Promise<void> {
-    const writes = this.select(await this.counters());
+    const c = await this.counters();
+    const writes = this.select(c);
     const t = tl.now();
+    // The two processes the heartbeat rests on: the app that counts it and this one, which
+    // sends the load. Each one's longest stall over the rate's window (see stall-meter.ts).
+    if (this.stall) {
+      tl.sample(this.name, 'harness_stall_ms', this.stall.maxLateMs(), undefined, t);
+      if (c.stallMs !== undefined) tl.sample(this.name, 'app_stall_ms', c.stallMs, undefined, t);
+    }
     this.history.push({ t, writes });
     while (this.history.length > 2 && this.history[1].t <= t - this.windowMs) this.history.shift();
     const first = this.history[0];
@@ -90,6 +105,8 @@ export class HeartbeatProbe implements Probe {
 
 export interface AppCountersLike {
   writesOk: number;
+  /** The app's longest stall (ms) over the last second, when it reports one. */
+  stallMs?: number;
   writesOkByTable?: Record<string, number>;
 }
 

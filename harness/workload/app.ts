@@ -7,6 +7,7 @@ import Router from 'find-my-way';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { ANSWER_CODES } from './app-answers';
 import { connectDb } from './app-db';
+import { startStallMeter } from '../observe/stall-meter';
 import { INBOX_KEYSPACE } from './schema';
 import { jsonBody, loadRouteModule, RouteContext, RouteModuleSpec, send } from './app-routes';
 import { INBOX_QUERY_FLAG, PLAIN_INBOX, registerInboxRoutes } from './inbox-routes';
@@ -90,6 +91,7 @@ export function createApp(options: AppOptions): App {
     flags: { [INBOX_QUERY_FLAG]: PLAIN_INBOX },
     inFlight: {},
   };
+  const stall = startStallMeter();
   const countError = (isWrite: boolean, code: string, message: string) => {
     if (isWrite) counters.writesFailed += 1;
     else counters.readsFailed += 1;
@@ -134,7 +136,8 @@ export function createApp(options: AppOptions): App {
     send,
   };
 
-  router.on('GET', '/metrics', (_req, res) => send(res, 200, counters));
+  // With the app's own stall: a heartbeat dip while the app itself did not run is not the database's.
+  router.on('GET', '/metrics', (_req, res) => send(res, 200, { ...counters, stallMs: stall.maxLateMs() }));
   router.on('GET', '/admin/pool-check', async (_req, res) => send(res, 200, await db.check()));
   router.on('POST', '/admin/flag', async (req, res) => {
     const b = await jsonBody(req);
@@ -169,6 +172,7 @@ export function createApp(options: AppOptions): App {
     server,
     counters,
     async close() {
+      stall.stop();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await db.close();
