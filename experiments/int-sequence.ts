@@ -13,7 +13,7 @@ import { act, awaitAlarm, awaitRecovery, injectFault, remediate, Step } from '..
 import { seconds } from '../harness/experiment/timings';
 import { type Fault, type FaultContext, issued, observedEffect } from '../harness/faults/fault';
 import { waitFor } from '../harness/cluster/readiness';
-import { headroomLow, heartbeatAnomaly } from '../harness/observe/detectors';
+import { headroomLow, writeShareAnomaly } from '../harness/observe/detectors';
 import { HeartbeatProbe } from '../harness/observe/probes';
 import { INBOX_TABLES, withInboxSchema } from '../harness/workload/schema';
 import { killswitchRoutes, setKillswitch } from './routes/killswitch';
@@ -286,11 +286,12 @@ export function intSequence(mode: SequenceFaultMode = 'full'): Experiment<IntSeq
     load: { rate: 150, mix: { create_event: 40 } },
     ledgerTables: [...INBOX_TABLES, { name: 'events', shardKey: 'id', payload: ['kind'] }],
     // The incident's heartbeat counted only the table's own writes (Fin's event records).
-    probes: (ctx) => [new HeartbeatProbe(() => ctx.app.counters(), { series: 'event_writes_per_s', select: (c) => c.writesOkByTable?.events ?? 0 })],
+    // The alarm reads the events' share of all writes: a busy host slows every write alike.
+    probes: (ctx) => [new HeartbeatProbe(() => ctx.app.counters(), { series: 'event_writes_per_s', shareSeries: 'event_write_share', select: (c) => c.writesOkByTable?.events ?? 0 })],
     detectors: ({ baselineOf }) => [
       headroomLow({ thresholdPercent: 20, name: 'integer-headroom-80' }),
       headroomLow({ thresholdPercent: 5, name: 'integer-headroom-95' }),
-      heartbeatAnomaly(() => baselineOf('heartbeat', 'event_writes_per_s'), { name: 'event-heartbeat', series: 'event_writes_per_s' }),
+      writeShareAnomaly(() => baselineOf('heartbeat', 'event_write_share'), { name: 'event-heartbeat', series: 'event_write_share', what: 'event inserts' }),
     ],
     primaryDetector: 'event-heartbeat',
     fault: new SequenceAdvanceFault(mode),

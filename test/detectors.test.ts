@@ -1,4 +1,5 @@
-import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, vschemaDrift } from '../harness/observe/detectors';
+import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, vschemaDrift, writeShareAnomaly } from '../harness/observe/detectors';
+import { HeartbeatProbe } from '../harness/observe/probes';
 import { Timeline } from '../harness/observe/timeline';
 
 /** A timeline on a clock the test moves by hand. */
@@ -83,5 +84,52 @@ describe('DetectorRunner', () => {
     expect(tl.events().filter((e) => e.kind === 'alarm')).toEqual([
       { t: 200, kind: 'alarm', name: 'vschema-drift', data: { reason: 'VSchema differs from the known-good snapshot', value: 1, labels: { keyspace: 'customer', source: 'stored' } } },
     ]);
+  });
+});
+
+describe("one table's share of the writes (int-sequence's event heartbeat)", () => {
+  // Recorded in the hog soak of 3 Dec 2026 (int-sequence-exhaustion, iteration 2): [t ms, event
+  // inserts/s, all writes/s]. The host slowed every write from 9.7 s on; the sequence ran out at
+  // 12.1 s. The steady state was 44.2 event inserts/s of 104 writes/s.
+  const recorded: [number, number, number][] = [
+    [8709, 34.4, 74.3], [9333, 31.2, 75.0], [9754, 20.1, 49.6], [10096, 18.0, 49.0], [10625, 17.7, 51.3], [10893, 21.1, 61.6],
+    [10979, 23.7, 66.8], [11508, 18.4, 57.3], [11684, 17.0, 66.2], [12095, 0.9, 41.4], [12177, 0.8, 47.0], [12600, 0.4, 52.0], [13150, 0.2, 55.0],
+  ];
+  test('the rate rule paged on the slowed host before anything failed (as it did); the share rule waits for the exhaustion', () => {
+    const { tl } = manualTimeline();
+    for (const [t, ev, all] of recorded) {
+      tl.sample('heartbeat', 'event_writes_per_s', ev, undefined, t);
+      tl.sample('heartbeat', 'event_write_share', ev / all, undefined, t);
+    }
+    const rate = heartbeatAnomaly(() => 44.2, { name: 'event-heartbeat', series: 'event_writes_per_s' }).evaluate(tl, 8700);
+    expect(rate?.t).toBe(10893);
+    const share = writeShareAnomaly(() => 44.2 / 104, { name: 'event-heartbeat', series: 'event_write_share', what: 'event inserts' }).evaluate(tl, 8700);
+    expect(share?.t).toBe(13150);
+    expect(share?.reason).toMatch(/^event inserts: 0\.4 % of successful writes, under 21\.3 % \(50 % of the steady share\) for 1000 ms$/);
+  });
+
+  test('the probe records the share over the same window as the rate, and nothing when no write at all was made', async () => {
+    const { tl, at } = manualTimeline();
+    const counters = [
+      { writesOk: 0, writesOkByTable: { events: 0 } },
+      { writesOk: 100, writesOkByTable: { events: 40 } },
+      { writesOk: 100, writesOkByTable: { events: 40 } },
+    ];
+    let i = 0;
+    const probe = new HeartbeatProbe(async () => counters[i], { series: 'event_writes_per_s', shareSeries: 'event_write_share', select: (c) => c.writesOkByTable?.events ?? 0, windowMs: 10_000 });
+    for (const t of [0, 1000]) {
+      at(t);
+      await probe.sample(tl);
+      i++;
+    }
+    expect(tl.series('heartbeat', 'event_write_share')).toEqual([[1000, 0.4]]);
+    const fresh = new HeartbeatProbe(async () => counters[2], { series: 'event_writes_per_s', shareSeries: 'event_write_share', select: (c) => c.writesOkByTable?.events ?? 0 });
+    at(2000);
+    await fresh.sample(tl);
+    at(3000);
+    await fresh.sample(tl);
+    expect(tl.series('heartbeat', 'event_write_share')).toEqual([[1000, 0.4]]);
+    await probe.close();
+    await fresh.close();
   });
 });

@@ -104,6 +104,29 @@ export function heartbeatAnomaly(baseline: () => number | undefined, o: Heartbea
   });
 }
 
+/**
+ * One table's writes fall well below their steady share of all writes: that table fails while
+ * the rest goes on. A host that slows down slows every write alike and leaves the share where it
+ * was, where a rate heartbeat over one table's ~40 writes/s dips under half on a busy 2-core
+ * host with nothing failing (soak, 3 Dec 2026: 17.7/s against 44.2 while all writes fell 114 -> 49/s).
+ */
+export function writeShareAnomaly(baseline: () => number | undefined, o: { name: string; series: string; what: string; belowFraction?: number; forMs?: number }): ThresholdDetector {
+  const fraction = o.belowFraction ?? 0.5;
+  const forMs = o.forMs ?? 1000;
+  return new ThresholdDetector({
+    name: o.name,
+    probe: 'heartbeat',
+    series: o.series,
+    op: 'below',
+    threshold: () => {
+      const b = baseline();
+      return b === undefined ? undefined : b * fraction;
+    },
+    forMs,
+    describe: (v, th) => `${o.what}: ${(v * 100).toFixed(1)} % of successful writes, under ${(th * 100).toFixed(1)} % (${fraction * 100} % of the steady share) for ${forMs} ms`,
+  });
+}
+
 export function replicationLagHigh(o: { thresholdSeconds?: number; forMs?: number } = {}): ThresholdDetector {
   const th = o.thresholdSeconds ?? 5;
   return new ThresholdDetector({

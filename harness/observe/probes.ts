@@ -63,8 +63,9 @@ export class ProbeRunner {
 export class HeartbeatProbe implements Probe {
   readonly name = 'heartbeat';
   readonly periodMs: number;
-  private history: { t: number; writes: number }[] = [];
+  private history: { t: number; writes: number; total: number }[] = [];
   private readonly series: string;
+  private readonly shareSeries?: string;
   private readonly select: (c: AppCountersLike) => number;
   private readonly windowMs: number;
   private readonly stall?: StallMeter;
@@ -72,9 +73,17 @@ export class HeartbeatProbe implements Probe {
   constructor(
     private readonly counters: () => Promise<AppCountersLike>,
     /** Another series (e.g. one table's writes) instead of all writes. */
-    options: { series?: string; select?: (c: AppCountersLike) => number; periodMs?: number; windowMs?: number } = {},
+    options: {
+      series?: string;
+      select?: (c: AppCountersLike) => number;
+      /** Also this series: the selected writes' share of all writes over the same window (a host that slows every write leaves it alone). */
+      shareSeries?: string;
+      periodMs?: number;
+      windowMs?: number;
+    } = {},
   ) {
     this.series = options.series ?? 'writes_per_s';
+    this.shareSeries = options.shareSeries;
     this.select = options.select ?? ((c) => c.writesOk);
     this.periodMs = options.periodMs ?? 250;
     this.windowMs = options.windowMs ?? 1000;
@@ -96,10 +105,13 @@ export class HeartbeatProbe implements Probe {
       tl.sample(this.name, 'harness_stall_ms', this.stall.maxLateMs(), undefined, t);
       if (c.stallMs !== undefined) tl.sample(this.name, 'app_stall_ms', c.stallMs, undefined, t);
     }
-    this.history.push({ t, writes });
+    this.history.push({ t, writes, total: c.writesOk });
     while (this.history.length > 2 && this.history[1].t <= t - this.windowMs) this.history.shift();
     const first = this.history[0];
     if (t > first.t) tl.sample(this.name, this.series, ((writes - first.writes) * 1000) / (t - first.t), undefined, t);
+    // No write at all over the window: no share to speak of (a gap, not a 0).
+    const total = c.writesOk - first.total;
+    if (this.shareSeries && t > first.t && total > 0) tl.sample(this.name, this.shareSeries, (writes - first.writes) / total, undefined, t);
   }
 }
 

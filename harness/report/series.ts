@@ -67,6 +67,13 @@ export const CHARTS: readonly ChartSpec[] = [
     ],
   },
   {
+    id: 'write-share',
+    title: "Event inserts' share of successful writes (what the event heartbeat alarm reads)",
+    yTitle: 'share of writes',
+    series: [{ probe: 'heartbeat', name: 'event_write_share', legend: 'event inserts / all successful writes' }],
+    yDomain: [0, 1],
+  },
+  {
     id: 'latency',
     title: 'Latency',
     yTitle: 'milliseconds',
