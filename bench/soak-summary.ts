@@ -25,6 +25,8 @@ export interface IterationInput {
   jest?: JestJson;
   /** The run folders this iteration created, as readRun() read them. */
   runs: RunReport[];
+  /** Stopped by SIGINT/SIGTERM before it ended: listed, but no test of it counts (neither passed nor failed). */
+  interrupted?: boolean;
 }
 
 export interface SoakMeta {
@@ -69,6 +71,8 @@ export interface TimingRow extends Figure {
 
 export interface SoakSummary extends SoakMeta {
   iterations: { index: number; jestExit: number | null; seconds: number; passed: number; failed: number; runDirs: string[]; hogHeld?: boolean }[];
+  /** Iterations stopped before they ended (not counted anywhere else). */
+  interrupted?: { index: number; seconds: number; runDirs: string[] }[];
   tests: TestRow[];
   reports: { experiment: string; report: string; verdicts: Record<string, number> }[];
   bringUp: Figure;
@@ -156,7 +160,9 @@ function reportKey(file: string): string {
   return (file.split(/[\\/]/).pop() ?? file).replace(/\.json$/, '');
 }
 
-export function summarize(meta: SoakMeta, iterations: readonly IterationInput[], root: string): SoakSummary {
+export function summarize(meta: SoakMeta, all: readonly IterationInput[], root: string): SoakSummary {
+  // An iteration someone stopped says nothing about the suite: it is listed, not counted.
+  const iterations = all.filter((it) => !it.interrupted);
   const outcomes = iterations.map((it) => testOutcomes(it.jest, root));
   const tests = new Map<string, { name: string; file: string; passed: number; runs: number; seconds: (number | null)[] }>();
   for (const list of outcomes) {
@@ -202,6 +208,7 @@ export function summarize(meta: SoakMeta, iterations: readonly IterationInput[],
       runDirs: it.runs.map((r) => r.runId),
       ...(it.hogHeld !== undefined ? { hogHeld: it.hogHeld } : {}),
     })),
+    ...(all.length > iterations.length ? { interrupted: all.filter((it) => it.interrupted).map((it) => ({ index: it.index, seconds: round(it.seconds, 1), runDirs: it.runs.map((r) => r.runId) })) } : {}),
     tests: testRows,
     reports: [...verdicts.values()].sort((a, b) => a.report.localeCompare(b.report)),
     bringUp,
@@ -234,7 +241,7 @@ const count = (f: Figure) => `${f.samples.length}${f.notMeasured ? ` (+${f.notMe
 export function soakMarkdown(s: SoakSummary): string {
   const yesNo = (b: boolean | null) => (b === null ? 'not measured' : b ? 'yes' : 'no');
   const lines = [
-    `Soak of ${s.iterations.length} run(s) of the chaos suite on Vitess ${s.vitess} with ${s.database}, ${s.machine.cores} cores, ` +
+    `Soak of ${s.iterations.length} run(s)${s.interrupted?.length ? ` (+${s.interrupted.length} interrupted, not counted)` : ''} of the chaos suite on Vitess ${s.vitess} with ${s.database}, ${s.machine.cores} cores, ` +
       `CPU hog ${s.hog ? 'on' : 'off'} (started ${s.startedAt}). All green: ${yesNo(s.targets.allGreen)}; ` +
       `every spread under ${SPREAD_TARGET * 100} %: ${yesNo(s.targets.spreadUnder30pct)}.`,
     '',

@@ -144,10 +144,10 @@ async function main(): Promise<number> {
     await fs.rm(out, { force: true });
     const dirs = newRunDirs(before, listRunDirs(), started);
     const runReports = await Promise.all(dirs.map((d) => readRun(join(REPORTS_DIR, d))));
-    iterations.push({ index: i, jestExit, seconds, hogHeld, jest, runs: runReports });
+    iterations.push({ index: i, jestExit, seconds, hogHeld, jest, runs: runReports, ...(interrupted ? { interrupted: true } : {}) });
     const { summary } = await write();
-    const it = summary.iterations[summary.iterations.length - 1];
-    say(`iteration ${i}/${runs}: jest exit ${jestExit}, ${it.passed} passed, ${it.failed} failed, ${Math.round(seconds)} s, ${dirs.length} run folder(s)`);
+    const it = summary.iterations.find((x) => x.index === i);
+    say(it ? `iteration ${i}/${runs}: jest exit ${jestExit}, ${it.passed} passed, ${it.failed} failed, ${Math.round(seconds)} s, ${dirs.length} run folder(s)` : `iteration ${i}/${runs} interrupted after ${Math.round(seconds)} s: not counted`);
   }
 
   const { summary, md } = await write();

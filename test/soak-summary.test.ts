@@ -117,6 +117,19 @@ describe('summarize', () => {
     expect(summarize(meta, [iteration(1, { 'x steady': 'passed' }, [], 1)], ROOT).targets.allGreen).toBe(false);
   });
 
+  test('an iteration someone stopped is listed, not counted: two green iterations and one interrupted read 2/2, not 2/3', () => {
+    const green = (i: number) => iteration(i, { 'x steady': 'passed' }, [run(`2026010${i}-000000-aaaa`, [['x-one', 10, { alarm: 1 }, 2]])]);
+    const stopped: IterationInput = { index: 3, jestExit: 143, seconds: 135.5, runs: [run('20260103-000000-aaaa', [['x-one', 30, {}, undefined]])], interrupted: true };
+    const s = summarize(meta, [green(1), green(2), stopped], ROOT);
+    expect(s.tests).toEqual([expect.objectContaining({ passed: 2, runs: 2, passRate: 1 })]);
+    expect(s.iterations.map((it) => it.index)).toEqual([1, 2]);
+    expect(s.interrupted).toEqual([{ index: 3, seconds: 135.5, runDirs: ['20260103-000000-aaaa'] }]);
+    expect(s.bringUp.samples).toEqual([10, 10]);
+    expect(s.targets.allGreen).toBe(true);
+    expect(soakMarkdown(s)).toMatch(/^Soak of 2 run\(s\) \(\+1 interrupted, not counted\)/);
+    expect(soakMarkdown(s)).toContain('| x steady | 2/2 | 100 % |');
+  });
+
   test('nothing ran: exit 2', () => {
     const none = summarize(meta, [{ index: 1, jestExit: 1, seconds: 3, runs: [] }], ROOT);
     expect(none.tests).toEqual([]);
