@@ -1,4 +1,4 @@
-import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, vschemaDrift, writeShareAnomaly } from '../harness/observe/detectors';
+import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, stallsNear, vschemaDrift, writeShareAnomaly } from '../harness/observe/detectors';
 import { HeartbeatProbe } from '../harness/observe/probes';
 import { Timeline } from '../harness/observe/timeline';
 
@@ -131,5 +131,50 @@ describe("one table's share of the writes (int-sequence's event heartbeat)", () 
     expect(tl.series('heartbeat', 'event_write_share')).toEqual([[1000, 0.4]]);
     await probe.close();
     await fresh.close();
+  });
+});
+
+describe('samples around a stall of the instrument are no evidence', () => {
+  // Recorded in the hog soak of 3 Dec 2026 (cross-keyspace-join-broken-fault: the deploy flips
+  // no flag). Harness and app both stalled ~1.2 s at once; p99 over the next second read the
+  // requests that waited out the stall. Steady p99 224 ms: the ceiling is 5x, 1118 ms.
+  const p99: [number, number][] = [[46050, 230], [47450, 1301], [47700, 1453], [47950, 1453], [48250, 1501], [48550, 1453], [48800, 221], [49100, 221]];
+  const harness: [number, number][] = [[46050, 97], [47600, 1226], [47750, 1226], [47950, 1226], [48250, 1226], [48700, 128], [48800, 130]];
+  const app: [number, number][] = [[46050, 70], [47600, 1229], [47750, 1229], [47950, 1229], [48250, 1229], [48700, 81], [48800, 81]];
+  function recorded(extraP99: [number, number][] = []) {
+    const { tl } = manualTimeline();
+    for (const [t, v] of [...p99, ...extraP99].sort((a, b) => a[0] - b[0])) tl.sample('load', 'p99_ms', v, undefined, t);
+    for (const [t, v] of harness) tl.sample('heartbeat', 'harness_stall_ms', v, undefined, t);
+    for (const [t, v] of app) tl.sample('heartbeat', 'app_stall_ms', v, undefined, t);
+    return tl;
+  }
+  const rule = (ignoreStallsOverMs?: number) => p99LatencyHigh({ thresholdMs: 1000, forMs: 1000, steady: () => 223.6, timesSteady: 5, ...(ignoreStallsOverMs !== undefined ? { ignoreStallsOverMs } : {}) });
+
+  test('the p99 page that fired with no deploy (as recorded, at 48.55 s) does not fire on the stall', () => {
+    expect(rule(Infinity).evaluate(recorded(), 19_000)?.t).toBe(48550);
+    expect(rule().evaluate(recorded(), 19_000)).toBeUndefined();
+  });
+
+  test('a real rise that outlasts the stall still pages, on the samples clear of it', () => {
+    const deploy: [number, number][] = [49400, 49650, 49900, 50150, 50400, 50650].map((t) => [t, 2400]);
+    const tl = recorded(deploy.map(([t, v]) => [t, v] as [number, number]));
+    // The last stall reading over 500 ms is at 48.25 s: samples from 49.25 s on are evidence, and
+    // the rise from 49.4 s pages once it held 1 s on them.
+    expect(rule().evaluate(tl, 19_000)?.t).toBe(50400);
+  });
+
+  test('stallsNear: a stall reading within a second either side; none recorded, nothing is untrusted', () => {
+    const near = stallsNear(recorded(), 500);
+    expect([46500, 47450, 48550, 48800, 49300].map(near)).toEqual([false, true, true, true, false]);
+    const { tl } = manualTimeline();
+    expect(stallsNear(tl, 500)(1000)).toBe(false);
+  });
+
+  test('the heartbeat rule ignores a dip made by a stall too', () => {
+    const { tl } = manualTimeline();
+    for (const [t, v] of [[0, 100], [250, 100], [500, 30], [750, 30], [1000, 30], [1250, 30], [1500, 30], [1750, 100]] as [number, number][]) tl.sample('heartbeat', 'writes_per_s', v, undefined, t);
+    expect(heartbeatAnomaly(() => 100).evaluate(tl, 0)?.t).toBe(1500);
+    tl.sample('heartbeat', 'app_stall_ms', 800, undefined, 600);
+    expect(heartbeatAnomaly(() => 100).evaluate(tl, 0)).toBeUndefined();
   });
 });

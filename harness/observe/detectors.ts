@@ -30,6 +30,31 @@ export interface ThresholdRule {
   /** Only series with these labels; each matching label set is judged on its own. */
   labels?: Record<string, string>;
   describe?: (value: number, threshold: number) => string;
+  /**
+   * Samples taken around a stall of the harness or the app (stallsNear) this long or longer are
+   * no evidence: the breach must then hold for `forMs` on samples clear of it. Off when absent.
+   */
+  ignoreStallsOverMs?: number;
+}
+
+/** The stall series the main heartbeat probe records (probes.ts), each the longest stall over its last second. */
+export const STALL_SERIES = [
+  ['heartbeat', 'harness_stall_ms'],
+  ['heartbeat', 'app_stall_ms'],
+] as const;
+/** A stall reading covers the second before it; a rate or p99 sample covers the second before it too. */
+const STALL_REACH_MS = 1000;
+
+/**
+ * Whether a sample at `t` was taken around a stall of at least `atLeastMs` of either process
+ * the measurements rest on: a stall reading (the longest stall of the second before it) within
+ * a second either side of `t` (pure; unit-tested on recorded runs). Where no stall was
+ * recorded, every sample is evidence.
+ */
+export function stallsNear(timeline: Pick<Timeline, 'series'>, atLeastMs: number): (t: number) => boolean {
+  const times = STALL_SERIES.flatMap(([probe, series]) => timeline.series(probe, series).filter(([, v]) => v >= atLeastMs).map(([t]) => t)).sort((a, b) => a - b);
+  if (!times.length) return () => false;
+  return (t) => times.some((s) => s >= t - STALL_REACH_MS && s <= t + STALL_REACH_MS);
 }
 
 export class ThresholdDetector implements Detector {
@@ -43,8 +68,9 @@ export class ThresholdDetector implements Detector {
     const threshold = typeof this.rule.threshold === 'function' ? this.rule.threshold() : this.rule.threshold;
     if (threshold === undefined || Number.isNaN(threshold)) return undefined;
     const labelSets = this.rule.labels ? [this.rule.labels] : timeline.labelSets(this.rule.probe, this.rule.series);
+    const stalled = this.rule.ignoreStallsOverMs === undefined ? undefined : stallsNear(timeline, this.rule.ignoreStallsOverMs);
     const candidates = (labelSets.length ? labelSets : [undefined]).map((labels) => {
-      const hit = firstBreach(timeline.series(this.rule.probe, this.rule.series, labels), since, this.rule.op, threshold, this.rule.forMs);
+      const hit = firstBreach(timeline.series(this.rule.probe, this.rule.series, labels), since, this.rule.op, threshold, this.rule.forMs, stalled);
       return hit && { ...hit, labels };
     });
     const first = candidates.filter((c) => c !== undefined).sort((a, b) => a!.t - b!.t)[0];
@@ -57,7 +83,8 @@ export class ThresholdDetector implements Detector {
 /**
  * The first time at or after `since` that every sample over the last `forMs` broke the
  * threshold. A run of breaching samples starts at the first of them; it fires at the
- * sample that makes the run `forMs` long (or at once when forMs is 0).
+ * sample that makes the run `forMs` long (or at once when forMs is 0). A sample `untrusted`
+ * names (taken around a stall of the instrument) ends a run and starts none.
  */
 export function firstBreach(
   series: [number, number][],
@@ -65,10 +92,15 @@ export function firstBreach(
   op: 'above' | 'below',
   threshold: number,
   forMs: number,
+  untrusted?: (t: number) => boolean,
 ): { t: number; value: number } | undefined {
   let runStart: number | undefined;
   for (const [t, v] of series) {
     if (t < since) continue;
+    if (untrusted?.(t)) {
+      runStart = undefined;
+      continue;
+    }
     const breach = op === 'above' ? v > threshold : v < threshold;
     if (!breach) {
       runStart = undefined;
@@ -85,7 +117,18 @@ export interface HeartbeatOptions {
   belowFraction?: number;
   /** ... for this long. */
   forMs?: number;
+  /** Samples around a harness or app stall this long are no evidence (default 500 ms; see STALL_EVIDENCE_MS). */
+  ignoreStallsOverMs?: number;
 }
+
+/**
+ * A stall of the harness or the app this long (both timers late by it: the process did not run)
+ * can by itself halve a 1 s rate or lift a 1 s p99 by as much. Beside a CPU hog on this
+ * 2-core machine kind both stalled 0.9-1.5 s at once a few times a minute with no fault acting,
+ * and the heartbeat and p99 pages fired on them (soaks of 2-3 Dec 2026); a real fault holds its
+ * harm for many seconds and is paged on the samples clear of them.
+ */
+export const STALL_EVIDENCE_MS = 500;
 
 /** The incident's "inbox heartbeat anomaly": successful writes per second fall well below normal. */
 export function heartbeatAnomaly(baseline: () => number | undefined, o: HeartbeatOptions & { name?: string; series?: string } = {}): ThresholdDetector {
@@ -100,6 +143,7 @@ export function heartbeatAnomaly(baseline: () => number | undefined, o: Heartbea
       return b === undefined ? undefined : b * fraction;
     },
     forMs: o.forMs ?? 1000,
+    ignoreStallsOverMs: o.ignoreStallsOverMs ?? STALL_EVIDENCE_MS,
     describe: (v, th) => `successful writes ${v.toFixed(1)}/s, under ${th.toFixed(1)}/s (${fraction * 100} % of baseline) for ${o.forMs ?? 1000} ms`,
   });
 }
@@ -123,6 +167,7 @@ export function writeShareAnomaly(baseline: () => number | undefined, o: { name:
       return b === undefined ? undefined : b * fraction;
     },
     forMs,
+    ignoreStallsOverMs: STALL_EVIDENCE_MS,
     describe: (v, th) => `${o.what}: ${(v * 100).toFixed(1)} % of successful writes, under ${(th * 100).toFixed(1)} % (${fraction * 100} % of the steady share) for ${forMs} ms`,
   });
 }
@@ -145,7 +190,7 @@ export function replicationLagHigh(o: { thresholdSeconds?: number; forMs?: numbe
  * times this run's steady p99, never under `thresholdMs` (a busy 2-core host's steady p99 can
  * be 5x an idle one's, so a fixed ceiling pages on the host, not on the system).
  */
-export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady?: () => number | undefined; timesSteady?: number } = {}): ThresholdDetector {
+export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady?: () => number | undefined; timesSteady?: number; ignoreStallsOverMs?: number } = {}): ThresholdDetector {
   const floor = o.thresholdMs ?? 250;
   const times = o.timesSteady ?? 5;
   const ceiling = (): number | undefined => {
@@ -160,6 +205,7 @@ export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady
     op: 'above',
     threshold: ceiling,
     forMs: o.forMs ?? 2000,
+    ignoreStallsOverMs: o.ignoreStallsOverMs ?? STALL_EVIDENCE_MS,
     describe: (v, th) => `p99 latency ${v.toFixed(0)} ms over ${th.toFixed(0)} ms${o.steady ? ` (${times}x steady, at least ${floor})` : ''}`,
   });
 }
