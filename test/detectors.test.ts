@@ -1,4 +1,4 @@
-import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, stallsNear, vschemaDrift, writeShareAnomaly } from '../harness/observe/detectors';
+import { firstBreach, heartbeatAnomaly, p99LatencyHigh, replicationLagHigh, DetectorRunner, stallWithin, vschemaDrift, writeShareAnomaly } from '../harness/observe/detectors';
 import { HeartbeatProbe } from '../harness/observe/probes';
 import { Timeline } from '../harness/observe/timeline';
 
@@ -134,7 +134,7 @@ describe("one table's share of the writes (int-sequence's event heartbeat)", () 
   });
 });
 
-describe('samples around a stall of the instrument are no evidence', () => {
+describe('a breach must outlast the stalls of the instrument within it', () => {
   // Recorded in the hog soak of 3 Dec 2026 (cross-keyspace-join-broken-fault: the deploy flips
   // no flag). Harness and app both stalled ~1.2 s at once; p99 over the next second read the
   // requests that waited out the stall. Steady p99 224 ms: the ceiling is 5x, 1118 ms.
@@ -158,16 +158,27 @@ describe('samples around a stall of the instrument are no evidence', () => {
   test('a real rise that outlasts the stall still pages, on the samples clear of it', () => {
     const deploy: [number, number][] = [49400, 49650, 49900, 50150, 50400, 50650].map((t) => [t, 2400]);
     const tl = recorded(deploy.map(([t, v]) => [t, v] as [number, number]));
-    // The last stall reading over 500 ms is at 48.25 s: samples from 49.25 s on are evidence, and
-    // the rise from 49.4 s pages once it held 1 s on them.
+    // The stall's breach ended at 48.8 s; the rise from 49.4 s has no stall within it and pages
+    // once it held 1 s.
     expect(rule().evaluate(tl, 19_000)?.t).toBe(50400);
   });
 
-  test('stallsNear: a stall reading within a second either side; none recorded, nothing is untrusted', () => {
-    const near = stallsNear(recorded(), 500);
-    expect([46500, 47450, 48550, 48800, 49300].map(near)).toEqual([false, true, true, true, false]);
+  test('stallWithin: the longest reading of 500 ms or more from a second before the run began to its end', () => {
+    const within = stallWithin(recorded(), 500);
+    expect(within(47450, 48550)).toBe(1229);
+    expect(within(49400, 50400)).toBe(0);
+    expect(within(45000, 46500)).toBe(0);
     const { tl } = manualTimeline();
-    expect(stallsNear(tl, 500)(1000)).toBe(false);
+    expect(stallWithin(tl, 500)(0, 10_000)).toBe(0);
+  });
+
+  test('a deploy that saturates the host stalls the instrument too, and is still paged (recorded: no page at all when stalled samples were dropped)', () => {
+    // cross-keyspace-join, hog soak of 3 Dec 2026 (713fcb0): the join deployed at 8.9 s; baseline 106.9 writes/s.
+    const { tl } = manualTimeline();
+    for (const [t, v] of [[8900, 111], [9700, 49], [13200, 0], [16900, 0], [19500, 2], [22300, 1], [24900, 4], [27000, 1]] as [number, number][]) tl.sample('heartbeat', 'writes_per_s', v, undefined, t);
+    for (const [t, v] of [[8900, 46], [9700, 316], [13200, 572], [16900, 906], [19500, 1454], [22300, 554], [24900, 1993]] as [number, number][]) tl.sample('heartbeat', 'harness_stall_ms', v, undefined, t);
+    for (const [t, v] of [[8900, 66], [9700, 230], [13200, 267], [16900, 1695], [19500, 734]] as [number, number][]) tl.sample('heartbeat', 'app_stall_ms', v, undefined, t);
+    expect(heartbeatAnomaly(() => 106.9).evaluate(tl, 8900)?.t).toBe(13200);
   });
 
   test('the heartbeat rule ignores a dip made by a stall too', () => {

@@ -31,8 +31,8 @@ export interface ThresholdRule {
   labels?: Record<string, string>;
   describe?: (value: number, threshold: number) => string;
   /**
-   * Samples taken around a stall of the harness or the app (stallsNear) this long or longer are
-   * no evidence: the breach must then hold for `forMs` on samples clear of it. Off when absent.
+   * A stall of the harness or the app this long or longer, within a breach (stallWithin), can
+   * explain that much of it: the breach must then hold for `forMs` beyond the stall. Off when absent.
    */
   ignoreStallsOverMs?: number;
 }
@@ -46,15 +46,14 @@ export const STALL_SERIES = [
 const STALL_REACH_MS = 1000;
 
 /**
- * Whether a sample at `t` was taken around a stall of at least `atLeastMs` of either process
- * the measurements rest on: a stall reading (the longest stall of the second before it) within
- * a second either side of `t` (pure; unit-tested on recorded runs). Where no stall was
- * recorded, every sample is evidence.
+ * The longest stall of at least `atLeastMs`, of either process the measurements rest on, read
+ * between `from` and `to` or in the second after `from`'s window began (a reading is the longest
+ * stall of the second before it); 0 when none (pure; unit-tested on recorded runs).
  */
-export function stallsNear(timeline: Pick<Timeline, 'series'>, atLeastMs: number): (t: number) => boolean {
-  const times = STALL_SERIES.flatMap(([probe, series]) => timeline.series(probe, series).filter(([, v]) => v >= atLeastMs).map(([t]) => t)).sort((a, b) => a - b);
-  if (!times.length) return () => false;
-  return (t) => times.some((s) => s >= t - STALL_REACH_MS && s <= t + STALL_REACH_MS);
+export function stallWithin(timeline: Pick<Timeline, 'series'>, atLeastMs: number): (from: number, to: number) => number {
+  const readings = STALL_SERIES.flatMap(([probe, series]) => timeline.series(probe, series).filter(([, v]) => v >= atLeastMs));
+  if (!readings.length) return () => 0;
+  return (from, to) => readings.reduce((m, [t, v]) => (t >= from - STALL_REACH_MS && t <= to ? Math.max(m, v) : m), 0);
 }
 
 export class ThresholdDetector implements Detector {
@@ -68,7 +67,7 @@ export class ThresholdDetector implements Detector {
     const threshold = typeof this.rule.threshold === 'function' ? this.rule.threshold() : this.rule.threshold;
     if (threshold === undefined || Number.isNaN(threshold)) return undefined;
     const labelSets = this.rule.labels ? [this.rule.labels] : timeline.labelSets(this.rule.probe, this.rule.series);
-    const stalled = this.rule.ignoreStallsOverMs === undefined ? undefined : stallsNear(timeline, this.rule.ignoreStallsOverMs);
+    const stalled = this.rule.ignoreStallsOverMs === undefined ? undefined : stallWithin(timeline, this.rule.ignoreStallsOverMs);
     const candidates = (labelSets.length ? labelSets : [undefined]).map((labels) => {
       const hit = firstBreach(timeline.series(this.rule.probe, this.rule.series, labels), since, this.rule.op, threshold, this.rule.forMs, stalled);
       return hit && { ...hit, labels };
@@ -83,8 +82,11 @@ export class ThresholdDetector implements Detector {
 /**
  * The first time at or after `since` that every sample over the last `forMs` broke the
  * threshold. A run of breaching samples starts at the first of them; it fires at the
- * sample that makes the run `forMs` long (or at once when forMs is 0). A sample `untrusted`
- * names (taken around a stall of the instrument) ends a run and starts none.
+ * sample that makes the run `forMs` long (or at once when forMs is 0). With `stall`, a run
+ * must also outlast the longest stall of the instrument within it: a stall of S ms can make a
+ * breach of about S ms by itself (the requests it held, the writes it did not count), while a
+ * fault that loads the host and stalls the instrument too (a join that saturates it) holds its
+ * breach well beyond its stalls and is still paged.
  */
 export function firstBreach(
   series: [number, number][],
@@ -92,22 +94,18 @@ export function firstBreach(
   op: 'above' | 'below',
   threshold: number,
   forMs: number,
-  untrusted?: (t: number) => boolean,
+  stall?: (from: number, to: number) => number,
 ): { t: number; value: number } | undefined {
   let runStart: number | undefined;
   for (const [t, v] of series) {
     if (t < since) continue;
-    if (untrusted?.(t)) {
-      runStart = undefined;
-      continue;
-    }
     const breach = op === 'above' ? v > threshold : v < threshold;
     if (!breach) {
       runStart = undefined;
       continue;
     }
     runStart ??= t;
-    if (t - runStart >= forMs) return { t, value: v };
+    if (t - runStart >= forMs + (stall ? stall(runStart, t) : 0)) return { t, value: v };
   }
   return undefined;
 }
@@ -117,7 +115,7 @@ export interface HeartbeatOptions {
   belowFraction?: number;
   /** ... for this long. */
   forMs?: number;
-  /** Samples around a harness or app stall this long are no evidence (default 500 ms; see STALL_EVIDENCE_MS). */
+  /** A breach must outlast a harness or app stall this long within it (default 500 ms; see STALL_EVIDENCE_MS). */
   ignoreStallsOverMs?: number;
 }
 
@@ -126,7 +124,7 @@ export interface HeartbeatOptions {
  * can by itself halve a 1 s rate or lift a 1 s p99 by as much. Beside a CPU hog on this
  * 2-core machine kind both stalled 0.9-1.5 s at once a few times a minute with no fault acting,
  * and the heartbeat and p99 pages fired on them (soaks of 2-3 Dec 2026); a real fault holds its
- * harm for many seconds and is paged on the samples clear of them.
+ * harm for many seconds, beyond its stalls, even when it is what stalls the host.
  */
 export const STALL_EVIDENCE_MS = 500;
 
