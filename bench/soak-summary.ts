@@ -163,6 +163,7 @@ function reportKey(file: string): string {
 export function summarize(meta: SoakMeta, all: readonly IterationInput[], root: string): SoakSummary {
   // An iteration someone stopped says nothing about the suite: it is listed, not counted.
   const iterations = all.filter((it) => !it.interrupted);
+  const stopped = all.filter((it) => it.interrupted);
   const outcomes = iterations.map((it) => testOutcomes(it.jest, root));
   const tests = new Map<string, { name: string; file: string; passed: number; runs: number; seconds: (number | null)[] }>();
   for (const list of outcomes) {
@@ -208,7 +209,7 @@ export function summarize(meta: SoakMeta, all: readonly IterationInput[], root: 
       runDirs: it.runs.map((r) => r.runId),
       ...(it.hogHeld !== undefined ? { hogHeld: it.hogHeld } : {}),
     })),
-    ...(all.length > iterations.length ? { interrupted: all.filter((it) => it.interrupted).map((it) => ({ index: it.index, seconds: round(it.seconds, 1), runDirs: it.runs.map((r) => r.runId) })) } : {}),
+    ...(stopped.length ? { interrupted: stopped.map((it) => ({ index: it.index, seconds: round(it.seconds, 1), runDirs: it.runs.map((r) => r.runId) })) } : {}),
     tests: testRows,
     reports: [...verdicts.values()].sort((a, b) => a.report.localeCompare(b.report)),
     bringUp,

@@ -148,7 +148,7 @@ describe('a breach must outlast the stalls of the instrument within it', () => {
     for (const [t, v] of app) tl.sample('heartbeat', 'app_stall_ms', v, undefined, t);
     return tl;
   }
-  const rule = (ignoreStallsOverMs?: number) => p99LatencyHigh({ thresholdMs: 1000, forMs: 1000, steady: () => 223.6, timesSteady: 5, ...(ignoreStallsOverMs !== undefined ? { ignoreStallsOverMs } : {}) });
+  const rule = (outlastStallsOfMs?: number) => p99LatencyHigh({ thresholdMs: 1000, forMs: 1000, steady: () => 223.6, timesSteady: 5, ...(outlastStallsOfMs !== undefined ? { outlastStallsOfMs } : {}) });
 
   test('the p99 page that fired with no deploy (as recorded, at 48.55 s) does not fire on the stall', () => {
     expect(rule(Infinity).evaluate(recorded(), 19_000)?.t).toBe(48550);

@@ -1,6 +1,7 @@
 // Detectors: rules over probe series that fire a named alarm, as an on-call pager would.
 // Each rule is pure (timeline in, alarm out), so it is tested on synthetic timelines; the
 // runner evaluates them live and writes alarms onto the timeline at the time the rule held.
+import { STALL_SERIES } from './stall-meter';
 import type { Timeline } from './timeline';
 
 export interface Alarm {
@@ -31,17 +32,12 @@ export interface ThresholdRule {
   labels?: Record<string, string>;
   describe?: (value: number, threshold: number) => string;
   /**
-   * A stall of the harness or the app this long or longer, within a breach (stallWithin), can
+   * A stall of the harness or the app this long or longer within a breach (stallWithin) can
    * explain that much of it: the breach must then hold for `forMs` beyond the stall. Off when absent.
    */
-  ignoreStallsOverMs?: number;
+  outlastStallsOfMs?: number;
 }
 
-/** The stall series the main heartbeat probe records (probes.ts), each the longest stall over its last second. */
-export const STALL_SERIES = [
-  ['heartbeat', 'harness_stall_ms'],
-  ['heartbeat', 'app_stall_ms'],
-] as const;
 /** A stall reading covers the second before it; a rate or p99 sample covers the second before it too. */
 const STALL_REACH_MS = 1000;
 
@@ -51,7 +47,7 @@ const STALL_REACH_MS = 1000;
  * stall of the second before it); 0 when none (pure; unit-tested on recorded runs).
  */
 export function stallWithin(timeline: Pick<Timeline, 'series'>, atLeastMs: number): (from: number, to: number) => number {
-  const readings = STALL_SERIES.flatMap(([probe, series]) => timeline.series(probe, series).filter(([, v]) => v >= atLeastMs));
+  const readings = Object.values(STALL_SERIES).flatMap((series) => timeline.series('heartbeat', series).filter(([, v]) => v >= atLeastMs));
   if (!readings.length) return () => 0;
   return (from, to) => readings.reduce((m, [t, v]) => (t >= from - STALL_REACH_MS && t <= to ? Math.max(m, v) : m), 0);
 }
@@ -67,7 +63,7 @@ export class ThresholdDetector implements Detector {
     const threshold = typeof this.rule.threshold === 'function' ? this.rule.threshold() : this.rule.threshold;
     if (threshold === undefined || Number.isNaN(threshold)) return undefined;
     const labelSets = this.rule.labels ? [this.rule.labels] : timeline.labelSets(this.rule.probe, this.rule.series);
-    const stalled = this.rule.ignoreStallsOverMs === undefined ? undefined : stallWithin(timeline, this.rule.ignoreStallsOverMs);
+    const stalled = this.rule.outlastStallsOfMs === undefined ? undefined : stallWithin(timeline, this.rule.outlastStallsOfMs);
     const candidates = (labelSets.length ? labelSets : [undefined]).map((labels) => {
       const hit = firstBreach(timeline.series(this.rule.probe, this.rule.series, labels), since, this.rule.op, threshold, this.rule.forMs, stalled);
       return hit && { ...hit, labels };
@@ -115,8 +111,8 @@ export interface HeartbeatOptions {
   belowFraction?: number;
   /** ... for this long. */
   forMs?: number;
-  /** A breach must outlast a harness or app stall this long within it (default 500 ms; see STALL_EVIDENCE_MS). */
-  ignoreStallsOverMs?: number;
+  /** A breach must outlast a harness or app stall this long or longer within it (default STALL_MIN_MS). */
+  outlastStallsOfMs?: number;
 }
 
 /**
@@ -126,7 +122,13 @@ export interface HeartbeatOptions {
  * and the heartbeat and p99 pages fired on them (soaks of 2-3 Dec 2026); a real fault holds its
  * harm for many seconds, beyond its stalls, even when it is what stalls the host.
  */
-export const STALL_EVIDENCE_MS = 500;
+export const STALL_MIN_MS = 500;
+
+/** A threshold at `fraction` of a baseline known only once the run reached its steady state. */
+const fractionOf = (baseline: () => number | undefined, fraction: number) => (): number | undefined => {
+  const b = baseline();
+  return b === undefined ? undefined : b * fraction;
+};
 
 /** The incident's "inbox heartbeat anomaly": successful writes per second fall well below normal. */
 export function heartbeatAnomaly(baseline: () => number | undefined, o: HeartbeatOptions & { name?: string; series?: string } = {}): ThresholdDetector {
@@ -136,12 +138,9 @@ export function heartbeatAnomaly(baseline: () => number | undefined, o: Heartbea
     probe: 'heartbeat',
     series: o.series ?? 'writes_per_s',
     op: 'below',
-    threshold: () => {
-      const b = baseline();
-      return b === undefined ? undefined : b * fraction;
-    },
+    threshold: fractionOf(baseline, fraction),
     forMs: o.forMs ?? 1000,
-    ignoreStallsOverMs: o.ignoreStallsOverMs ?? STALL_EVIDENCE_MS,
+    outlastStallsOfMs: o.outlastStallsOfMs ?? STALL_MIN_MS,
     describe: (v, th) => `successful writes ${v.toFixed(1)}/s, under ${th.toFixed(1)}/s (${fraction * 100} % of baseline) for ${o.forMs ?? 1000} ms`,
   });
 }
@@ -160,12 +159,9 @@ export function writeShareAnomaly(baseline: () => number | undefined, o: { name:
     probe: 'heartbeat',
     series: o.series,
     op: 'below',
-    threshold: () => {
-      const b = baseline();
-      return b === undefined ? undefined : b * fraction;
-    },
+    threshold: fractionOf(baseline, fraction),
     forMs,
-    ignoreStallsOverMs: STALL_EVIDENCE_MS,
+    outlastStallsOfMs: STALL_MIN_MS,
     describe: (v, th) => `${o.what}: ${(v * 100).toFixed(1)} % of successful writes, under ${(th * 100).toFixed(1)} % (${fraction * 100} % of the steady share) for ${forMs} ms`,
   });
 }
@@ -188,7 +184,7 @@ export function replicationLagHigh(o: { thresholdSeconds?: number; forMs?: numbe
  * times this run's steady p99, never under `thresholdMs` (a busy 2-core host's steady p99 can
  * be 5x an idle one's, so a fixed ceiling pages on the host, not on the system).
  */
-export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady?: () => number | undefined; timesSteady?: number; ignoreStallsOverMs?: number } = {}): ThresholdDetector {
+export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady?: () => number | undefined; timesSteady?: number; outlastStallsOfMs?: number } = {}): ThresholdDetector {
   const floor = o.thresholdMs ?? 250;
   const times = o.timesSteady ?? 5;
   const ceiling = (): number | undefined => {
@@ -203,7 +199,7 @@ export function p99LatencyHigh(o: { thresholdMs?: number; forMs?: number; steady
     op: 'above',
     threshold: ceiling,
     forMs: o.forMs ?? 2000,
-    ignoreStallsOverMs: o.ignoreStallsOverMs ?? STALL_EVIDENCE_MS,
+    outlastStallsOfMs: o.outlastStallsOfMs ?? STALL_MIN_MS,
     describe: (v, th) => `p99 latency ${v.toFixed(0)} ms over ${th.toFixed(0)} ms${o.steady ? ` (${times}x steady, at least ${floor})` : ''}`,
   });
 }

@@ -6,7 +6,7 @@ import type { Cluster, TabletHandle } from '../cluster/cluster';
 import { nextIdInShard, parseShardName } from '../cluster/keyrange';
 import { getVSchema } from '../cluster/vschema';
 import { INBOX_KEYSPACE } from '../workload/schema';
-import { type StallMeter, startStallMeter } from './stall-meter';
+import { type StallMeter, startStallMeter, STALL_SERIES } from './stall-meter';
 import type { Timeline } from './timeline';
 import type { VSchemaStore } from './vschema-store';
 
@@ -102,8 +102,8 @@ export class HeartbeatProbe implements Probe {
     // The two processes the heartbeat rests on: the app that counts it and this one, which
     // sends the load. Each one's longest stall over the rate's window (see stall-meter.ts).
     if (this.stall) {
-      tl.sample(this.name, 'harness_stall_ms', this.stall.maxLateMs(), undefined, t);
-      if (c.stallMs !== undefined) tl.sample(this.name, 'app_stall_ms', c.stallMs, undefined, t);
+      tl.sample(this.name, STALL_SERIES.harness, this.stall.maxLateMs(), undefined, t);
+      if (c.stallMs !== undefined) tl.sample(this.name, STALL_SERIES.app, c.stallMs, undefined, t);
     }
     this.history.push({ t, writes, total: c.writesOk });
     while (this.history.length > 2 && this.history[1].t <= t - this.windowMs) this.history.shift();

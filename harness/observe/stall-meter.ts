@@ -2,6 +2,9 @@
 // sends the load (a busy host's scheduler, a GC pause) shows here, and a dip in the heartbeat
 // during one is the instrument's dip, not the system's.
 
+/** Where the heartbeat probe records the two processes' stalls (probe 'heartbeat'), read back by the detectors. */
+export const STALL_SERIES = { harness: 'harness_stall_ms', app: 'app_stall_ms' } as const;
+
 export interface StallMeter {
   /** The longest lateness (ms) of the meter's tick over the last `windowMs`. */
   maxLateMs(): number;
