@@ -85,6 +85,25 @@ describe('DetectorRunner', () => {
       { t: 200, kind: 'alarm', name: 'vschema-drift', data: { reason: 'VSchema differs from the known-good snapshot', value: 1, labels: { keyspace: 'customer', source: 'stored' } } },
     ]);
   });
+
+  test('armed again, a detector reports only its alarm since then, and records its next one too', () => {
+    const { tl, at } = manualTimeline();
+    const runner = new DetectorRunner(tl, [vschemaDrift()]);
+    runner.arm();
+    tl.sample('vschema', 'drift', 1, { keyspace: 'customer', source: 'stored' }, 100);
+    at(200);
+    runner.tick();
+    expect(runner.sinceArmed('vschema-drift')?.t).toBe(100);
+    at(1000);
+    runner.arm(['vschema-drift']);
+    expect(runner.sinceArmed('vschema-drift')).toBeUndefined();
+    tl.sample('vschema', 'drift', 1, { keyspace: 'customer', source: 'stored' }, 1500);
+    at(1600);
+    runner.tick();
+    expect(runner.sinceArmed('vschema-drift')?.t).toBe(1500);
+    expect(runner.first('vschema-drift')?.t).toBe(100);
+    expect(tl.events().filter((e) => e.kind === 'alarm').map((e) => e.t)).toEqual([100, 1500]);
+  });
 });
 
 describe("one table's share of the writes (int-sequence's event heartbeat)", () => {

@@ -13,6 +13,7 @@ function context(tl: Timeline, o: { alarms?: Record<string, number>; baseline?: 
     harmAt: () => injectAt,
     remediationAt: () => o.remediationAt,
     alarm: (name: string) => o.alarms?.[name],
+    rearm: () => undefined,
     injectFault: async () => {
       injectAt = tl.event('fault', 'f').t;
       calls.push('inject');

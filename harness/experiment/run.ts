@@ -211,8 +211,9 @@ export class ExperimentRun<M extends object> {
       injectAt: () => this.injectAt,
       harmAt: () => (this.injectAt === undefined ? undefined : (effectOf(timeline, exp.fault.name, this.injectAt) ?? this.injectAt)),
       remediationAt: () => this.remediationAt,
-      // Detectors are armed by the inject step: any alarm is one since the fault.
-      alarm: (name) => this.detectors!.first(name)?.t,
+      // Detectors are armed by the inject step (and again by rearm): an alarm is one since then.
+      alarm: (name) => this.detectors!.sinceArmed(name)?.t,
+      rearm: (names) => this.detectors!.arm(names),
       injectFault: async () => {
         await exp.fault.prepare?.(ctx);
         this.detectors!.arm();

@@ -14,8 +14,14 @@ export interface StepContext extends ExperimentContext {
   injectAt(): number | undefined;
   /** When the fault's effect was observed, where it was; else its issue. */
   harmAt(): number | undefined;
-  /** The first alarm of a detector since the fault, if it fired. */
+  /** The alarm of a detector since it was armed (by the inject step, or again by rearm), if it fired. */
   alarm(name: string): number | undefined;
+  /**
+   * Arms detectors again from now: their next alarm is recorded too. For a fault whose harm
+   * starts later than its injection (a dormant change that a later step propagates), so an
+   * alarm the machine caused before that harm is not taken for it.
+   */
+  rearm(names: string[]): void;
   /** When the remediation was issued (after a remediate step; undefined when the system heals itself). */
   remediationAt(): number | undefined;
   /** Arms the detectors and injects the fault (the inject step). */

@@ -290,4 +290,10 @@ export class DetectorRunner {
   first(name: string): Alarm | undefined {
     return this.alarms.find((a) => a.detector === name);
   }
+
+  /** The alarm of a detector since it was last armed, if it fired. */
+  sinceArmed(name: string): Alarm | undefined {
+    if (this.armedSince.has(name)) return undefined;
+    return [...this.alarms].reverse().find((a) => a.detector === name);
+  }
 }
