@@ -30,8 +30,10 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
   echo "[docker] starting dockerd (published ports default to 127.0.0.1; log: $log_dir/dockerd.log)"
   # setsid: the engine outlives the make or CI step that started it.
   # Descriptors above 2 are closed for the daemon: it outlives this make, and must not hold
-  # open what the caller had open (a lock file, a pipe someone waits on to close).
-  setsid bash -c 'for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec nohup dockerd --ip 127.0.0.1' >>"$log_dir/dockerd.log" 2>&1 < /dev/null &
+  # open what the caller had open (a lock file, a pipe someone waits on to close). stderr is
+  # pointed at the log again at the exec: closing the loop's saved copy of it left the daemon
+  # writing its log to /dev/null.
+  setsid bash -c 'for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec nohup dockerd --ip 127.0.0.1 2>&1' >>"$log_dir/dockerd.log" 2>&1 < /dev/null &
 fi
 
 for _ in $(seq 1 120); do
