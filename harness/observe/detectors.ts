@@ -101,7 +101,9 @@ export function firstBreach(
       continue;
     }
     runStart ??= t;
-    if (t - runStart >= forMs + (stall ? stall(runStart, t) : 0)) return { t, value: v };
+    // The stall readings are looked up only once the run is forMs long: before that it cannot fire.
+    const held = t - runStart;
+    if (held >= forMs && (!stall || held >= forMs + stall(runStart, t))) return { t, value: v };
   }
   return undefined;
 }
@@ -294,6 +296,8 @@ export class DetectorRunner {
   /** The alarm of a detector since it was last armed, if it fired. */
   sinceArmed(name: string): Alarm | undefined {
     if (this.armedSince.has(name)) return undefined;
-    return [...this.alarms].reverse().find((a) => a.detector === name);
+    // The latest of its alarms: a step polls this every 50 ms, so no copy of the list.
+    for (let i = this.alarms.length - 1; i >= 0; i--) if (this.alarms[i].detector === name) return this.alarms[i];
+    return undefined;
   }
 }
