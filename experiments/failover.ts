@@ -173,6 +173,8 @@ export type FailoverMeasures = {
   /** What VTOrc diagnosed on the shard, in the order it first did. */
   vtorcAnalyses: string[];
   vtorcRecovery?: string;
+  /** Recoveries VTOrc attempted on the shard after the fault and counted as failed (type, seconds after the fault). */
+  vtorcFailedRecoveries: { type: string; seconds: number }[];
   vtorcNoticedSeconds: number | null;
   vtorcRecoveredSeconds: number | null;
   newPrimaryServesSeconds: number | null;
@@ -244,7 +246,7 @@ export function failover(c: FailoverCase): Experiment<FailoverMeasures> {
       const direct = m?.sideApps['static-direct'];
       return [
         { what: 'fault → failover under way', incident: '~1 min (11:49 → 11:50)', measured: `VTOrc noticed after ${s(m?.vtorcNoticedSeconds)}` },
-        { what: 'fault → failover complete', incident: '~5 min (11:54)', measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'})` },
+        { what: 'fault → failover complete', incident: '~5 min (11:54)', measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'}; VTOrc's recovery done after ${s(m?.vtorcRecoveredSeconds)}${m?.vtorcFailedRecoveries.length ? `, failed attempts: ${m.vtorcFailedRecoveries.map((f) => `${f.type} at ${f.seconds} s`).join(', ')}` : ''})` },
         { what: 'fault → first alarm', incident: '~5 min (11:54)', measured: s(firstAlarm(r.timings.detectionSeconds)) },
         {
           what: 'old primary back',
@@ -299,6 +301,17 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
     const t = s.find(([tt, v]) => tt >= injectAt && v > before)?.[0];
     if (t !== undefined && (!recovered || t < recovered.t)) recovered = { t, type: l.type };
   }
+  // A failover that succeeded late often failed first: VTOrc counts each failed attempt.
+  const failedRecoveries: FailoverMeasures['vtorcFailedRecoveries'] = [];
+  for (const l of tl.labelSets('vtorc', 'recoveries_failed').filter((x) => x.keyspace === KEYSPACE && x.shard === SHARD)) {
+    let last = [...tl.series('vtorc', 'recoveries_failed', l)].reverse().find(([t]) => t < injectAt)?.[1] ?? 0;
+    for (const [t, v] of tl.series('vtorc', 'recoveries_failed', l)) {
+      if (t < injectAt || v <= last) continue;
+      last = v;
+      failedRecoveries.push({ type: l.type, seconds: seconds(t - injectAt) });
+    }
+  }
+  failedRecoveries.sort((a, b) => a.seconds - b.seconds);
   // The failover window: from the primary's death until clients are back at baseline. Before the
   // death (oom: the memory-hungry query running) and after recovery (the old primary's restart
   // and re-provisioning), work on one node takes CPU from every process of this 2-core host,
@@ -349,6 +362,7 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
     reparented: victim !== undefined && typeof newPrimary === 'string' && newPrimary !== victim,
     vtorcAnalyses: [...new Set(diagnosed.map((d) => d.analysis))],
     vtorcRecovery: recovered?.type,
+    vtorcFailedRecoveries: failedRecoveries,
     vtorcNoticedSeconds: since(diagnosed[0]?.t, injectAt),
     vtorcRecoveredSeconds: since(recovered?.t, injectAt),
     newPrimaryServesSeconds: since(served, injectAt),

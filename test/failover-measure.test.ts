@@ -21,6 +21,8 @@ interface Recording {
   otherStall?: (t: number) => number;
   /** A VTOrc problem already listed before the fault. */
   problemBefore?: boolean;
+  /** When VTOrc counted failed recoveries (its FailedRecoveries counter going up). */
+  failedAt?: number[];
 }
 
 function recorded(o: Recording = {}): Timeline {
@@ -36,6 +38,7 @@ function recorded(o: Recording = {}): Timeline {
     tl.sample('load', 'error_rate', t >= INJECT && t < 16_000 ? 0.3 : 0, undefined, t);
     const labels = { type: 'RecoverDeadPrimary', keyspace: 'customer', shard: '-80' };
     tl.sample('vtorc', 'recoveries_ok', t >= 13_000 ? 1 : 0, labels, t);
+    if (o.failedAt) tl.sample('vtorc', 'recoveries_failed', 1 + o.failedAt.filter((f) => f <= t).length, labels, t);
   }
   const problem = { analysis: 'DeadPrimary', tablet: OLD, keyspace: 'customer', shard: '-80' };
   if (o.problemBefore) for (let t = 8_000; t < 12_000; t += 200) tl.sample('vtorc', 'problem', 1, { ...problem, analysis: 'ReplicationStopped' }, t);
@@ -87,6 +90,15 @@ describe('measureFailover on a recorded timeline', () => {
     const failed = failoverChecks({ measured: m, timings: { detectionSeconds: { 'error-rate': 1 } } as never }).filter((c) => !c.pass);
     // Only the other shard's client error (one vtgate error named it) fails.
     expect(failed.map((c) => c.what)).toEqual(['client errors naming the other shard']);
+  });
+
+  test("VTOrc's failed attempts after the fault are listed with when they failed; one counted before it is not", () => {
+    const m = measureFailover(recorded({ failedAt: [11_500, 12_500] }), facts());
+    expect(m.vtorcFailedRecoveries).toEqual([
+      { type: 'RecoverDeadPrimary', seconds: 1.5 },
+      { type: 'RecoverDeadPrimary', seconds: 2.5 },
+    ]);
+    expect(measureFailover(recorded(), facts()).vtorcFailedRecoveries).toEqual([]);
   });
 
   test('a problem VTOrc listed before the fault is not the fault\'s', () => {

@@ -1,3 +1,4 @@
+import { keepLogsAlways } from '../harness/experiment/run';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,5 +27,14 @@ describe('settings', () => {
     expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: config('{"vitesss": "24.0.3"}') })).toThrow(/unknown key\(s\) vitesss/);
     expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: config('not json') })).toThrow(/cannot read/);
     expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: '/nonexistent/vc.json' })).toThrow(/does not exist/);
+  });
+});
+
+describe('VITESS_CHAOS_KEEP_LOGS', () => {
+  test('always keeps node logs after a pass; unset or on-failure does not; anything else is refused', () => {
+    expect(keepLogsAlways({ VITESS_CHAOS_KEEP_LOGS: 'always' })).toBe(true);
+    expect(keepLogsAlways({})).toBe(false);
+    expect(keepLogsAlways({ VITESS_CHAOS_KEEP_LOGS: 'on-failure' })).toBe(false);
+    expect(() => keepLogsAlways({ VITESS_CHAOS_KEEP_LOGS: 'yes' })).toThrow(/use "always" or "on-failure"/);
   });
 });

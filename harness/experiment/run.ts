@@ -71,6 +71,7 @@ export class ExperimentRun<M extends object> {
   /** Setup's first half: the cluster (given, or started for this run). */
   static async begin<M extends object>(exp: Experiment<M>, options: RunOptions): Promise<ExperimentRun<M>> {
     const say = options.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
+    keepLogsAlways(); // a bad value fails here, before a cluster starts
     const timeline = new Timeline();
     const phases: Partial<Record<Phase, number>> = {};
     markPhase(exp, timeline, phases, say, 'setup');
@@ -328,7 +329,7 @@ export class ExperimentRun<M extends object> {
       phases: this.phases,
       timeline: timeline.toJSON(),
     }).catch(() => undefined);
-    if (result.verdict !== 'pass') await cluster.saveLogs().catch(() => undefined);
+    if (result.verdict !== 'pass' || keepLogsAlways()) await cluster.saveLogs().catch(() => undefined);
     if (this.ownCluster) await cluster.stop();
     this.say(`[${exp.name}] ${result.verdict}${exp.negativeControl ? ` (negative control: ${result.outcome})` : ''}; report ${result.reportFile ?? '(not written)'}`);
   }
@@ -351,4 +352,15 @@ const PHASE_OF: Partial<Record<StepKind, Phase>> = { inject: 'inject', 'await-al
 /** When the fault's effect was observed (its 'effect observed' event after the issue), if it was. */
 function effectOf(timeline: Timeline, fault: string, injectAt: number): number | undefined {
   return effectEvent(timeline.events(), fault, injectAt)?.t;
+}
+
+/**
+ * Node logs go into the report directory when a run does not pass; VITESS_CHAOS_KEEP_LOGS=always
+ * keeps them after a pass too (to study a slow pass, e.g. a late failover that stayed in bounds).
+ */
+export function keepLogsAlways(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.VITESS_CHAOS_KEEP_LOGS;
+  if (v === undefined || v === '' || v === 'on-failure') return false;
+  if (v === 'always') return true;
+  throw new Error(`VITESS_CHAOS_KEEP_LOGS=${v}: use "always" or "on-failure" (the default)`);
 }
