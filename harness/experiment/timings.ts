@@ -166,19 +166,25 @@ export function onsetAfter(times: readonly number[], after: number, gapMs: numbe
 }
 
 /**
- * The highest level a series held for `holdMs`: over every window of that length, the lowest
- * sample in it; the highest of those. One high sample (a host stall seen by every replica at
- * one instant) does not count; lag that persists does. Undefined when no window is covered.
+ * The highest level a series held for `holdMs`: over every stretch from one sample to the first
+ * sample at or past `holdMs` later, the lowest sample in it; the highest of those. A sample is a
+ * reading at one instant, so a level counts as held only when readings at both ends of a long
+ * enough stretch show it: one high sample, or two 1.2 s apart with a low one next (a host stall
+ * on a loaded machine), does not count; lag that persists does. Undefined when no stretch is
+ * long enough.
  */
 export function heldMax(series: readonly [number, number][], holdMs: number): number | undefined {
   let best: number | undefined;
   for (let i = 0; i < series.length; i++) {
     const [t0] = series[i];
     let low = Infinity;
-    let j = i;
-    for (; j < series.length && series[j][0] <= t0 + holdMs; j++) low = Math.min(low, series[j][1]);
-    // The window must be spanned: a sample at or past its end.
-    if (j < series.length || series[series.length - 1][0] >= t0 + holdMs) best = Math.max(best ?? -Infinity, low);
+    for (let j = i; j < series.length; j++) {
+      low = Math.min(low, series[j][1]);
+      if (series[j][0] >= t0 + holdMs) {
+        best = Math.max(best ?? -Infinity, low);
+        break;
+      }
+    }
   }
   return best;
 }
