@@ -294,24 +294,16 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
     .map((l) => ({ analysis: l.analysis, t: onsetAfter(tl.series('vtorc', 'problem', l).map(([t]) => t), injectAt, 1000) }))
     .filter((x): x is { analysis: string; t: number } => x.t !== undefined)
     .sort((a, b) => a.t - b.t);
-  let recovered: { t: number; type: string } | undefined;
-  for (const l of tl.labelSets('vtorc', 'recoveries_ok').filter((x) => x.keyspace === KEYSPACE && x.shard === SHARD)) {
-    const s = tl.series('vtorc', 'recoveries_ok', l);
-    const before = [...s].reverse().find(([t]) => t < injectAt)?.[1] ?? 0;
-    const t = s.find(([tt, v]) => tt >= injectAt && v > before)?.[0];
-    if (t !== undefined && (!recovered || t < recovered.t)) recovered = { t, type: l.type };
-  }
+  // VTOrc's recovery counters on the shard, each rise after the fault with its recovery type.
+  const risesOf = (series: 'recoveries_ok' | 'recoveries_failed') =>
+    tl
+      .labelSets('vtorc', series)
+      .filter((l) => l.keyspace === KEYSPACE && l.shard === SHARD)
+      .flatMap((l) => counterRises(tl.series('vtorc', series, l), injectAt).map((t) => ({ t, type: l.type })))
+      .sort((a, b) => a.t - b.t);
+  const recovered = risesOf('recoveries_ok')[0];
   // A failover that succeeded late often failed first: VTOrc counts each failed attempt.
-  const failedRecoveries: FailoverMeasures['vtorcFailedRecoveries'] = [];
-  for (const l of tl.labelSets('vtorc', 'recoveries_failed').filter((x) => x.keyspace === KEYSPACE && x.shard === SHARD)) {
-    let last = [...tl.series('vtorc', 'recoveries_failed', l)].reverse().find(([t]) => t < injectAt)?.[1] ?? 0;
-    for (const [t, v] of tl.series('vtorc', 'recoveries_failed', l)) {
-      if (t < injectAt || v <= last) continue;
-      last = v;
-      failedRecoveries.push({ type: l.type, seconds: seconds(t - injectAt) });
-    }
-  }
-  failedRecoveries.sort((a, b) => a.seconds - b.seconds);
+  const failedRecoveries = risesOf('recoveries_failed').map((r) => ({ type: r.type, seconds: seconds(r.t - injectAt) }));
   // The failover window: from the primary's death until clients are back at baseline. Before the
   // death (oom: the memory-hungry query running) and after recovery (the old primary's restart
   // and re-provisioning), work on one node takes CPU from every process of this 2-core host,
@@ -385,6 +377,18 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
     ...(redeployed ? { redeployedDirectApp: { usable: num(redeployed, 'usable'), total: num(redeployed, 'total') } } : {}),
     ...(typeof oomQuery === 'string' ? { oomQuery } : {}),
   };
+}
+
+/** The instants a counter rose at or after `from`, against its last value before then. */
+export function counterRises(series: readonly [number, number][], from: number): number[] {
+  let last = [...series].reverse().find(([t]) => t < from)?.[1] ?? 0;
+  const out: number[] = [];
+  for (const [t, v] of series) {
+    if (t < from || v <= last) continue;
+    last = v;
+    out.push(t);
+  }
+  return out;
 }
 
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : seconds((a - b) * 1000));

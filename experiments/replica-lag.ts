@@ -219,10 +219,19 @@ function staleReads(): ThresholdDetector {
 
 const tenths = (v: number) => Math.round(v * 10) / 10;
 
+/** Each replica of a shard with its own lag readings. */
+function replicaLags(timeline: TimelineView, shard: string): { tablet: string; series: [number, number][] }[] {
+  return timeline
+    .labelSets('replication', 'lag_seconds')
+    .filter((l) => l.shard === `${KEYSPACE}/${shard}`)
+    .map((l) => ({ tablet: l.tablet, series: timeline.series('replication', 'lag_seconds', l) }));
+}
+
 /** Highest lag of any replica of a shard, per sample time. */
 function shardLagOf(timeline: TimelineView, shard: string): [number, number][] {
-  const sets = timeline.labelSets('replication', 'lag_seconds').filter((l) => l.shard === `${KEYSPACE}/${shard}`);
-  const readings = sets.flatMap((l) => timeline.series('replication', 'lag_seconds', l).map(([t, v]) => ({ t, v, tablet: l.tablet }))).sort((a, b) => a.t - b.t);
+  const readings = replicaLags(timeline, shard)
+    .flatMap((r) => r.series.map(([t, v]) => ({ t, v, tablet: r.tablet })))
+    .sort((a, b) => a.t - b.t);
   // At each reading, the shard's lag is the highest of every replica's latest one. Replicas are
   // read at slightly different instants: a fixed bucket could hold one replica's reading alone
   // and show a drained shard while the other replica still lagged 10 s (a hog soak read the
@@ -322,10 +331,8 @@ export function measureReplicaLag(
     return tenths(Math.max(...series.map(([, v]) => v)));
   };
   // From the raw per-replica samples (the per-shard series above is bucketed to 500 ms).
-  const crossed = tl
-    .labelSets('replication', 'lag_seconds')
-    .filter((l) => l.shard === `${KEYSPACE}/${SHARD}`)
-    .flatMap((l) => tl.series('replication', 'lag_seconds', l).filter(([t, v]) => t >= injectAt && v > i.lagSeconds).map(([t]) => t))
+  const crossed = replicaLags(tl, SHARD)
+    .flatMap((r) => r.series.filter(([t, v]) => t >= injectAt && v > i.lagSeconds).map(([t]) => t))
     .sort((a, b) => a - b)[0];
   const staleness = (shard: string) => tl.series('staleness', 'stale_ms', { shard }).filter(([t]) => t >= injectAt);
   const staleCrossed = staleness(SHARD).find(([, v]) => v > i.lagSeconds * 1000)?.[0];
@@ -345,10 +352,8 @@ export function measureReplicaLag(
   const heldLag = (series: [number, number][]): Figure => {
     const max = maxLag(series, OTHER_SHARD);
     if (!isMeasured(max)) return max;
-    const helds = tl
-      .labelSets('replication', 'lag_seconds')
-      .filter((l) => l.shard === `${KEYSPACE}/${OTHER_SHARD}`)
-      .map((l) => heldMax(tl.series('replication', 'lag_seconds', l).filter(([t]) => t >= injectAt), THRESHOLDS.otherShardHoldMs))
+    const helds = replicaLags(tl, OTHER_SHARD)
+      .map((r) => heldMax(r.series.filter(([t]) => t >= injectAt), THRESHOLDS.otherShardHoldMs))
       .filter((h): h is number => h !== undefined);
     return helds.length ? tenths(Math.max(...helds)) : notMeasured(`no ${THRESHOLDS.otherShardHoldMs / 1000} s stretch of any ${KEYSPACE}/${OTHER_SHARD} replica's lag readings`);
   };
