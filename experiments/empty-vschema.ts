@@ -20,7 +20,7 @@
 // With MySQL 9.7 only 23+ runs, so 23.0.0 is the affected release this harness can show.
 import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/assertions';
 import { act, awaitAlarm, awaitRecovery, holdFor, injectFault, remediate, type StepContext } from '../harness/experiment/steps';
-import { firstAlarm } from '../harness/experiment/timings';
+import { firstAlarm, outageBeyondStall } from '../harness/experiment/timings';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentComparison, IncidentStep } from '../harness/experiment/experiment';
 import { EmptyVSchemaFault } from '../harness/faults/vschema';
 import { restoreVSchema } from '../harness/observe/vschema-store';
@@ -117,7 +117,7 @@ export const CHECK = {
   outageAfterPropagation: 'the propagation took the routes down (heartbeat alarm after it)',
   restoredFirst: 'snapshot restored before the propagation',
   noOutageAlarm: 'no heartbeat alarm after the propagation (it found the good VSchema)',
-  noOutage: 'longest stretch without a successful request after injection',
+  noOutage: 'longest stretch without a successful request after injection, beyond the harness\'s or app\'s own stall within it',
 };
 
 const isBefore = (a: number | undefined, b: number | undefined): boolean | undefined => (a === undefined || b === undefined ? undefined : a < b);
@@ -144,7 +144,8 @@ function latentChecks(guarded: boolean): (r: ExperimentResult) => Check[] {
       lead,
       holds(CHECK.restoredFirst, isBefore(restored, propagated), restored === undefined ? 'the snapshot was not re-applied' : 'the propagation did not run'),
       holds(CHECK.noOutageAlarm, propagated === undefined ? undefined : heartbeat === undefined, 'the propagation did not run'),
-      atMost(CHECK.noOutage, r.timings.outageSeconds, 1),
+      // A host stall blinds the instrument too (1.45 s read, 0.9 s of it the harness's own stall, in the soak of 3 Dec); a real outage here lasts until the rebuild is undone, seconds longer.
+      atMost(CHECK.noOutage, outageBeyondStall(r.timings), 1),
     ];
   };
 }

@@ -134,6 +134,10 @@ export interface ExperimentResult<M extends object = Record<string, unknown>> {
     timeToRecoverSeconds?: number;
     /** Longest stretch without any successful request around the fault, as clients saw it. */
     outageSeconds?: number;
+    /** When that stretch began (timeline ms). */
+    outageAt?: number;
+    /** How much of it the harness or the app (the instrument) was itself stalled, as their stall meters read. */
+    outageStallSeconds?: number;
     /** From the first to the last failed request after injection. */
     errorWindowSeconds?: number;
   };

@@ -8,6 +8,7 @@ import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../o
 import { HeartbeatProbe, Probe, ProbeRunner, standardProbes, VSchemaProbe } from '../observe/probes';
 import { Timeline } from '../observe/timeline';
 import { VSchemaStore } from '../observe/vschema-store';
+import { STALL_SERIES } from '../observe/stall-meter';
 import { effectEvent } from '../faults/fault';
 import { join } from 'node:path';
 import { runDir } from '../paths';
@@ -22,7 +23,7 @@ import { describeCheck } from './assertions';
 import { detections, outcomeOf, verdictOf } from './verdict';
 import type { Experiment, ExperimentContext, ExperimentResult, Phase, RunOptions } from './experiment';
 import { runStepList, type StepContext, type StepKind } from './steps';
-import { baseline, errorWindow, longestGap, seconds, settledHeartbeat } from './timings';
+import { baseline, errorWindow, longestGap, seconds, settledHeartbeat, stallInGap } from './timings';
 
 /** The cluster keeps up when it serves at least this share of the writes the load offers. */
 const KEEP_UP = 0.8;
@@ -244,7 +245,12 @@ export class ExperimentRun<M extends object> {
     }
     // Over everything after injection: a later propagation's outage counts too.
     const gap = longestGap(load.latencies.map(([t]) => t), injectAt, timeline.now());
-    if (gap) result.timings.outageSeconds = seconds(gap.ms);
+    if (gap) {
+      result.timings.outageSeconds = seconds(gap.ms);
+      result.timings.outageAt = gap.start;
+      const stalls = Object.values(STALL_SERIES).flatMap((series) => timeline.series('heartbeat', series));
+      result.timings.outageStallSeconds = seconds(stallInGap(stalls, gap));
+    }
     const errs = errorWindow(load.failures, injectAt, timeline.now());
     if (errs) result.timings.errorWindowSeconds = seconds(errs.ms);
     result.load = { ...load.totals, rate: load.rate, offeredRate: this.rate };

@@ -28,6 +28,28 @@ export function longestGap(ends: number[], from: number, to: number): Gap | unde
   return best;
 }
 
+/**
+ * How long the instrument itself was stalled inside a gap: each stall reading (the longest
+ * stall of its process in the `reachMs` before it) counts for at most the part of that second
+ * that lies in the gap; the largest. A process that cannot run cannot see the completions that
+ * end a gap, so a host stall lengthens the gap the clients seem to see (pure; unit-tested on a
+ * recorded run).
+ */
+export function stallInGap(readings: [number, number][], gap: Gap, reachMs = 1000): number {
+  let most = 0;
+  for (const [t, v] of readings) {
+    const overlap = Math.min(t, gap.end) - Math.max(t - reachMs, gap.start);
+    if (overlap > 0) most = Math.max(most, Math.min(v, overlap));
+  }
+  return most;
+}
+
+/** The outage less the instrument's own stall within it: what the system, not the host, is shown to have caused (a lower bound). */
+export function outageBeyondStall(t: { outageSeconds?: number; outageStallSeconds?: number }): number | undefined {
+  if (t.outageSeconds === undefined) return undefined;
+  return Math.round(Math.max(0, t.outageSeconds - (t.outageStallSeconds ?? 0)) * 1000) / 1000;
+}
+
 /** First time ≥ from at which the series stays at or above `threshold` for `forMs`. */
 export function recoveredAt(series: [number, number][], from: number, threshold: number, forMs: number): number | undefined {
   let runStart: number | undefined;

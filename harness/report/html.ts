@@ -93,6 +93,7 @@ function timingsHtml(r: ExperimentReport): string {
   rows.push({ cells: ['recovery', 'remediation → heartbeat back at baseline', secs(t.recoverySeconds)] });
   rows.push({ cells: ['time to recover', 'injection → recovered', secs(t.timeToRecoverSeconds)] });
   rows.push({ cells: ['outage', 'longest stretch without a successful request', secs(t.outageSeconds, 'none')] });
+  if (t.outageStallSeconds) rows.push({ cells: ['of which stalled', 'the harness or the app itself not running within that stretch (a busy host)', secs(t.outageStallSeconds)] });
   rows.push({ cells: ['error window', 'first to last failed request', secs(t.errorWindowSeconds, 'no failed request')] });
   return table(['timing', 'from → to', 'measured'], rows.map((x) => ({ cells: [x.cells[0], esc(x.cells[1]), `<span class="n">${x.cells[2]}</span>`] })));
 }
