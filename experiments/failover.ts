@@ -246,7 +246,7 @@ export function failover(c: FailoverCase): Experiment<FailoverMeasures> {
       const direct = m?.sideApps['static-direct'];
       return [
         { what: 'fault → failover under way', incident: '~1 min (11:49 → 11:50)', measured: `VTOrc noticed after ${s(m?.vtorcNoticedSeconds)}` },
-        { what: 'fault → failover complete', incident: '~5 min (11:54)', measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'}; VTOrc's recovery done after ${s(m?.vtorcRecoveredSeconds)}${m?.vtorcFailedRecoveries.length ? `, failed attempts: ${m.vtorcFailedRecoveries.map((f) => `${f.type} at ${f.seconds} s`).join(', ')}` : ''})` },
+        { what: 'fault → failover complete', incident: '~5 min (11:54)', measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'}; VTOrc's recovery done after ${s(m?.vtorcRecoveredSeconds)}${m?.vtorcFailedRecoveries.length ? `, failed attempts: ${m.vtorcFailedRecoveries.map((f) => `${f.type} at ${f.seconds} s`).join(', ')}` : ''}${m ? lockedFirst(m) : ''})` },
         { what: 'fault → first alarm', incident: '~5 min (11:54)', measured: s(firstAlarm(r.timings.detectionSeconds)) },
         {
           what: 'old primary back',
@@ -380,6 +380,17 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
 }
 
 /** The instants a counter rose at or after `from`, against its last value before then. */
+/**
+ * VTOrc diagnosed the dead primary as unreachable before its replicas noticed: that recovery
+ * (24.0.3, 24.0.4) re-reads the dead primary under the shard lock until its remote operation
+ * timeout, and the DeadPrimary recovery waits for the lock (a late failover's usual cause here).
+ */
+export function lockedFirst(m: Pick<FailoverMeasures, 'vtorcAnalyses'>): string {
+  return m.vtorcAnalyses[0] === 'UnreachablePrimary'
+    ? '; VTOrc diagnosed UnreachablePrimary first, whose recovery holds the shard lock while it re-reads the dead primary, up to VTOrc\'s --remote-operation-timeout'
+    : '';
+}
+
 export function counterRises(series: readonly [number, number][], from: number): number[] {
   let last = [...series].reverse().find(([t]) => t < from)?.[1] ?? 0;
   const out: number[] = [];
