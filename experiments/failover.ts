@@ -379,7 +379,6 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
   };
 }
 
-/** The instants a counter rose at or after `from`, against its last value before then. */
 /**
  * VTOrc diagnosed the dead primary as unreachable before its replicas noticed: that recovery
  * (24.0.3, 24.0.4) re-reads the dead primary under the shard lock until its remote operation
@@ -391,6 +390,7 @@ export function lockedFirst(m: Pick<FailoverMeasures, 'vtorcAnalyses'>): string 
     : '';
 }
 
+/** The instants a counter rose at or after `from`, against its last value before then. */
 export function counterRises(series: readonly [number, number][], from: number): number[] {
   let last = [...series].reverse().find(([t]) => t < from)?.[1] ?? 0;
   const out: number[] = [];
