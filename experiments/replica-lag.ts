@@ -349,8 +349,8 @@ export function measureReplicaLag(
   // replica, on its own readings: the shard's series carries a replica's last reading for
   // 2.5 s, and a carried reading is no evidence that the lag still held (a recorded 1.2 s
   // host stall read as held for 2 s that way).
-  const heldLag = (series: [number, number][]): Figure => {
-    const max = maxLag(series, OTHER_SHARD);
+  const otherMax = maxLag(other, OTHER_SHARD);
+  const heldLag = (max: Figure): Figure => {
     if (!isMeasured(max)) return max;
     const helds = replicaLags(tl, OTHER_SHARD)
       .map((r) => heldMax(r.series.filter(([t]) => t >= injectAt), THRESHOLDS.otherShardHoldMs))
@@ -370,8 +370,8 @@ export function measureReplicaLag(
           : deletionEnd !== undefined && deletionEnd <= aloneFrom
             ? notMeasured('the deletion ended before the ETL\'s lag drained')
             : maxLagIn(loaded.filter(([t]) => t >= aloneFrom && t <= (deletionEnd ?? end)), SHARD, aloneFrom, deletionEnd ?? end),
-    otherShardMaxLagSeconds: maxLag(other, OTHER_SHARD),
-    otherShardHeldLagSeconds: heldLag(other),
+    otherShardMaxLagSeconds: otherMax,
+    otherShardHeldLagSeconds: heldLag(otherMax),
     lagCrossedAtSeconds: crossed === undefined ? notMeasured(`no replica reported lag over ${i.lagSeconds} s`) : seconds(crossed - injectAt),
     stalenessCrossedAtSeconds: staleCrossed === undefined ? notMeasured(`no write stayed unseen at @replica for ${i.lagSeconds} s`) : seconds(staleCrossed - injectAt),
     alarmVsStalenessSeconds:

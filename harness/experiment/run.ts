@@ -8,7 +8,7 @@ import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../o
 import { HeartbeatProbe, Probe, ProbeRunner, standardProbes, VSchemaProbe } from '../observe/probes';
 import { Timeline } from '../observe/timeline';
 import { VSchemaStore } from '../observe/vschema-store';
-import { STALL_SERIES } from '../observe/stall-meter';
+import { stallReadings } from '../observe/stall-meter';
 import { effectEvent } from '../faults/fault';
 import { join } from 'node:path';
 import { runDir } from '../paths';
@@ -248,8 +248,7 @@ export class ExperimentRun<M extends object> {
     if (gap) {
       result.timings.outageSeconds = seconds(gap.ms);
       result.timings.outageAt = gap.start;
-      const stalls = Object.values(STALL_SERIES).flatMap((series) => timeline.series('heartbeat', series));
-      result.timings.outageStallSeconds = seconds(stallInGap(stalls, gap));
+      result.timings.outageStallSeconds = seconds(stallInGap(stallReadings(timeline), gap));
     }
     const errs = errorWindow(load.failures, injectAt, timeline.now());
     if (errs) result.timings.errorWindowSeconds = seconds(errs.ms);

@@ -1,4 +1,5 @@
 // Timing math over the timeline: baselines, outages seen by clients, recovery.
+import { STALL_REACH_MS } from '../observe/stall-meter';
 
 /** Mean of the series' values within [from, to]; undefined when there are none. */
 export function baseline(series: [number, number][], from: number, to: number): number | undefined {
@@ -35,7 +36,7 @@ export function longestGap(ends: number[], from: number, to: number): Gap | unde
  * end a gap, so a host stall lengthens the gap the clients seem to see (pure; unit-tested on a
  * recorded run).
  */
-export function stallInGap(readings: [number, number][], gap: Gap, reachMs = 1000): number {
+export function stallInGap(readings: [number, number][], gap: Gap, reachMs = STALL_REACH_MS): number {
   let most = 0;
   for (const [t, v] of readings) {
     const overlap = Math.min(t, gap.end) - Math.max(t - reachMs, gap.start);
@@ -47,7 +48,7 @@ export function stallInGap(readings: [number, number][], gap: Gap, reachMs = 100
 /** The outage less the instrument's own stall within it: what the system, not the host, is shown to have caused (a lower bound). */
 export function outageBeyondStall(t: { outageSeconds?: number; outageStallSeconds?: number }): number | undefined {
   if (t.outageSeconds === undefined) return undefined;
-  return Math.round(Math.max(0, t.outageSeconds - (t.outageStallSeconds ?? 0)) * 1000) / 1000;
+  return seconds(Math.max(0, t.outageSeconds - (t.outageStallSeconds ?? 0)) * 1000);
 }
 
 /** First time ≥ from at which the series stays at or above `threshold` for `forMs`. */

@@ -1,7 +1,7 @@
 // Detectors: rules over probe series that fire a named alarm, as an on-call pager would.
 // Each rule is pure (timeline in, alarm out), so it is tested on synthetic timelines; the
 // runner evaluates them live and writes alarms onto the timeline at the time the rule held.
-import { STALL_SERIES } from './stall-meter';
+import { STALL_REACH_MS, stallReadings } from './stall-meter';
 import type { Timeline } from './timeline';
 
 export interface Alarm {
@@ -38,16 +38,14 @@ export interface ThresholdRule {
   outlastStallsOfMs?: number;
 }
 
-/** A stall reading covers the second before it; a rate or p99 sample covers the second before it too. */
-const STALL_REACH_MS = 1000;
-
 /**
  * The longest stall of at least `atLeastMs`, of either process the measurements rest on, read
  * between `from` and `to` or in the second after `from`'s window began (a reading is the longest
  * stall of the second before it); 0 when none (pure; unit-tested on recorded runs).
  */
 export function stallWithin(timeline: Pick<Timeline, 'series'>, atLeastMs: number): (from: number, to: number) => number {
-  const readings = Object.values(STALL_SERIES).flatMap((series) => timeline.series('heartbeat', series).filter(([, v]) => v >= atLeastMs));
+  // A rate or p99 sample covers the second before it too, as a stall reading does.
+  const readings = stallReadings(timeline, atLeastMs);
   if (!readings.length) return () => 0;
   return (from, to) => readings.reduce((m, [t, v]) => (t >= from - STALL_REACH_MS && t <= to ? Math.max(m, v) : m), 0);
 }

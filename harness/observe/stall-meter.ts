@@ -2,8 +2,18 @@
 // sends the load (a busy host's scheduler, a GC pause) shows here, and a dip in the heartbeat
 // during one is the instrument's dip, not the system's.
 
-/** Where the heartbeat probe records the two processes' stalls (probe 'heartbeat'), read back by the detectors. */
+import type { Timeline } from './timeline';
+
+/** Where the heartbeat probe records the two processes' stalls, read back by the detectors and the outage. */
+export const STALL_PROBE = 'heartbeat';
 export const STALL_SERIES = { harness: 'harness_stall_ms', app: 'app_stall_ms' } as const;
+/** A stall reading is the longest stall of the second before it (the heartbeat's window). */
+export const STALL_REACH_MS = 1000;
+
+/** Both processes' stall readings on a timeline, [t, ms], those of at least `atLeastMs` only. */
+export function stallReadings(timeline: Pick<Timeline, 'series'>, atLeastMs = 0): [number, number][] {
+  return Object.values(STALL_SERIES).flatMap((series) => timeline.series(STALL_PROBE, series).filter(([, v]) => v >= atLeastMs));
+}
 
 export interface StallMeter {
   /** The longest lateness (ms) of the meter's tick over the last `windowMs`. */
