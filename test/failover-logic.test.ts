@@ -5,7 +5,11 @@ import { errorRateHigh } from '../harness/observe/detectors';
 import { nextIdInShard } from '../harness/cluster/keyrange';
 import { multiLabels } from '../harness/observe/failover-probes';
 import { Timeline } from '../harness/observe/timeline';
-import { lockedFirst } from '../experiments/failover';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { failover, type FailoverMeasures, failoverChecks, lockedFirst } from '../experiments/failover';
+import type { ExperimentResult } from '../harness/experiment/experiment';
+import { outcomeOf } from '../harness/experiment/verdict';
 
 describe('VTOrc multi-label stats', () => {
   test('dotted keys become named labels; keys of another shape are skipped', () => {
@@ -104,5 +108,31 @@ describe('a failover held behind UnreachablePrimary', () => {
     expect(lockedFirst({ vtorcAnalyses: usual })).toBe('');
     // Only first: an UnreachablePrimary after DeadPrimary holds nothing up.
     expect(lockedFirst({ vtorcAnalyses: ['DeadPrimary', 'UnreachablePrimary'] })).toBe('');
+  });
+});
+
+describe('the broken-fault negative control, on a recorded run', () => {
+  // Idle soak of 3 Dec: nothing was killed, yet every container stalled ~6 s after the steps
+  // and VTOrc diagnosed DeadPrimaryAndReplicas on the shard 21.9 s after the (broken) fault.
+  const recorded = JSON.parse(readFileSync(join(__dirname, 'fixtures/run-failover/broken-fault-container-stall.json'), 'utf8')).result as {
+    problems: string[];
+    measured: FailoverMeasures;
+    timings: ExperimentResult['timings'];
+  };
+  const control = failover({ how: 'container', buffering: false, broken: true }).negativeControl!;
+
+  test('fails as expected: no reparent, whatever VTOrc diagnosed in a stall of the whole cluster', () => {
+    expect(recorded.measured.vtorcAnalyses).toEqual(['DeadPrimaryAndReplicas']);
+    expect(outcomeOf('fail', recorded.problems, control)).toBe('as-expected');
+  });
+
+  test("the checks recomputed from the recorded measures fail on the reparent the control names", () => {
+    const failed = failoverChecks({ measured: recorded.measured, timings: recorded.timings }).filter((c) => !c.pass).map(describeCheck);
+    expect(failed.some((p) => control.failsWith.test(p))).toBe(true);
+  });
+
+  test('a run that did reparent is not taken for the broken fault', () => {
+    const reparented = failoverChecks({ measured: { ...recorded.measured, reparented: true }, timings: recorded.timings }).filter((c) => !c.pass).map(describeCheck);
+    expect(outcomeOf('fail', reparented, control)).toBe('unexpected');
   });
 });
