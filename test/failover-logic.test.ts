@@ -1,15 +1,14 @@
-import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
-import { atLeast, atMost, describeCheck, equals } from '../harness/experiment/assertions';
-import { firstAlarm, settledAt } from '../harness/experiment/timings';
-import { errorRateHigh } from '../harness/observe/detectors';
-import { nextIdInShard } from '../harness/cluster/keyrange';
-import { multiLabels } from '../harness/observe/failover-probes';
-import { Timeline } from '../harness/observe/timeline';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failover, type FailoverMeasures, failoverChecks, lockedFirst } from '../experiments/failover';
+import { contains, hashVindex, nextIdInShard, parseShardName } from '../harness/cluster/keyrange';
+import { atLeast, atMost, describeCheck, equals } from '../harness/experiment/assertions';
 import type { ExperimentResult } from '../harness/experiment/experiment';
+import { firstAlarm, settledAt } from '../harness/experiment/timings';
 import { outcomeOf } from '../harness/experiment/verdict';
+import { errorRateHigh } from '../harness/observe/detectors';
+import { multiLabels } from '../harness/observe/failover-probes';
+import { Timeline } from '../harness/observe/timeline';
 
 describe('VTOrc multi-label stats', () => {
   test('dotted keys become named labels; keys of another shape are skipped', () => {
@@ -120,6 +119,9 @@ describe('the broken-fault negative control, on a recorded run', () => {
     timings: ExperimentResult['timings'];
   };
   const control = failover({ how: 'container', buffering: false, broken: true }).negativeControl!;
+  /** The failed checks, as problems, recomputed from the recorded measures (changed by `m`). */
+  const failedChecks = (m: Partial<FailoverMeasures> = {}) =>
+    failoverChecks({ measured: { ...recorded.measured, ...m }, timings: recorded.timings }).filter((c) => !c.pass).map(describeCheck);
 
   test('fails as expected: no reparent, whatever VTOrc diagnosed in a stall of the whole cluster', () => {
     expect(recorded.measured.vtorcAnalyses).toEqual(['DeadPrimaryAndReplicas']);
@@ -127,12 +129,10 @@ describe('the broken-fault negative control, on a recorded run', () => {
   });
 
   test("the checks recomputed from the recorded measures fail on the reparent the control names", () => {
-    const failed = failoverChecks({ measured: recorded.measured, timings: recorded.timings }).filter((c) => !c.pass).map(describeCheck);
-    expect(failed.some((p) => control.failsWith.test(p))).toBe(true);
+    expect(failedChecks().some((p) => control.failsWith.test(p))).toBe(true);
   });
 
   test('a run that did reparent is not taken for the broken fault', () => {
-    const reparented = failoverChecks({ measured: { ...recorded.measured, reparented: true }, timings: recorded.timings }).filter((c) => !c.pass).map(describeCheck);
-    expect(outcomeOf('fail', reparented, control)).toBe('unexpected');
+    expect(outcomeOf('fail', failedChecks({ reparented: true }), control)).toBe('unexpected');
   });
 });
