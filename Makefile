@@ -70,10 +70,10 @@ run: deps docker
 	@test -n "$(E)" || { echo "usage: make run E=\"<experiment> ...\"   (make list shows them)"; exit 2; }
 	npx ts-node --transpile-only harness/cli/main.ts run $(E)
 
-# make vet BASELINE=24.0.3 CANDIDATE=23.0.0 [E=empty-vschema]
+# make vet BASELINE=24.0.3 CANDIDATE=23.0.0 [E=empty-vschema] [REPEAT=3]
 vet: deps docker
-	@test -n "$(BASELINE)" -a -n "$(CANDIDATE)" || { echo "usage: make vet BASELINE=<version> CANDIDATE=<version> [E=\"<experiment> ...\"]"; exit 2; }
-	npx ts-node --transpile-only harness/cli/main.ts vet --baseline $(BASELINE) --candidate $(CANDIDATE) $(E)
+	@test -n "$(BASELINE)" -a -n "$(CANDIDATE)" || { echo "usage: make vet BASELINE=<version> CANDIDATE=<version> [E=\"<experiment> ...\"] [REPEAT=n]"; exit 2; }
+	npx ts-node --transpile-only harness/cli/main.ts vet --baseline $(BASELINE) --candidate $(CANDIDATE) --repeat $(or $(REPEAT),3) $(E)
 
 # (Re)writes reports/<run-id>/report.html: make report RUN=reports/<run-id>
 report: deps

@@ -30,7 +30,7 @@ describe('run exit codes', () => {
 });
 
 describe('vet exit codes', () => {
-  const counts = (compared: number) => ({ cases: 3, compared, notCompared: 3 - compared, regressions: 0, bothFail: 0 });
+  const counts = (compared: number) => ({ cases: 3, compared, notCompared: 3 - compared, regressions: 0, bothFail: 0, flaky: 0 });
   test('clean 0, flagged 1, incomplete 1 once a case was compared, 2 when none was', () => {
     expect(vetExitCode({ verdict: 'clean', counts: counts(3) })).toBe(0);
     expect(vetExitCode({ verdict: 'flagged', counts: counts(1) })).toBe(1);

@@ -278,7 +278,7 @@ describe('recorded runs', () => {
       const files = await writeVetReport(dir, await sides('checks'));
       const json = JSON.parse(readFileSync(files.json, 'utf8'));
       expect(json.rows[0].checks[0]).toMatchObject({ name: 'VTOrc noticed the dead primary', verdict: 'regression', baseline: { measured: 3.1 }, candidate: { measured: 14.2 } });
-      expect(json.counts).toEqual({ cases: 3, compared: 2, notCompared: 1, regressions: 1, bothFail: 0 });
+      expect(json.counts).toEqual({ cases: 3, compared: 2, notCompared: 1, regressions: 1, bothFail: 0, flaky: 0 });
       const html = readFileSync(files.html, 'utf8');
       expect(html).toContain('<h3>Checks, case by case</h3>');
       expect(html).toContain('measured 14.2 s, expected at most 10 s');

@@ -75,6 +75,12 @@ function fraction(v: string): number {
   return x;
 }
 
+function count(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 1 || x > 20) throw new InvalidArgumentError('must be a whole number from 1 to 20, e.g. 3');
+  return x;
+}
+
 /** The thresholds vet and compare share, defaulting to the comparison's own. */
 function withVetOptions(cmd: Command): Command {
   return cmd
@@ -134,14 +140,21 @@ function nothingRan(label: string, settings: Settings, o: RunOutcome): string {
   return `nothing ran on the ${label} (Vitess ${settings.vitess.release}): ${why}; see its output above`;
 }
 
-async function side(label: string, entries: Experiment[], settings: Settings): Promise<{ outcome: RunOutcome; summaries: ExperimentSummary[]; notes: string[] }> {
-  say(`${label}: Vitess ${settings.vitess.release}`);
-  const outcome = await runChaos(entries, { settings, say });
-  printOutcome(outcome);
-  if (outcome.code === EXIT.interrupted) throw new InterruptedError(`interrupted during the ${label} run`);
-  // Cases that did not run are not compared (see compareVet); a side where none ran is said once, as a note.
-  const notes = outcome.code === EXIT.usage ? [nothingRan(label, settings, outcome)] : [];
-  return { outcome, summaries: summarize(outcome.experiments, outcome.cases), notes };
+/** One side of a vet, `repeat` times in a row: every run's summaries (compareVet folds the repeats of a case). */
+async function side(label: string, entries: Experiment[], settings: Settings, repeat: number): Promise<{ runDirs: string[]; summaries: ExperimentSummary[]; notes: string[] }> {
+  const runDirs: string[] = [];
+  const summaries: ExperimentSummary[] = [];
+  for (let i = 1; i <= repeat; i++) {
+    say(`${label}: Vitess ${settings.vitess.release}${repeat > 1 ? `, run ${i} of ${repeat}` : ''}`);
+    const outcome = await runChaos(entries, { settings, say });
+    printOutcome(outcome);
+    if (outcome.code === EXIT.interrupted) throw new InterruptedError(`interrupted during the ${label} run`);
+    // Cases that did not run are not compared (see compareVet); a side where nothing ran is said once, as a note, and not run again.
+    if (outcome.code === EXIT.usage && !summaries.length) return { runDirs: outcome.runDirs, summaries: [], notes: [nothingRan(label, settings, outcome)] };
+    runDirs.push(...outcome.runDirs);
+    summaries.push(...summarize(outcome.experiments, outcome.cases));
+  }
+  return { runDirs, summaries, notes: [] };
 }
 
 /** Writes the comparison's report, prints its table, and sets the exit code (exit-codes.ts). */
@@ -159,27 +172,28 @@ withVetOptions(
     .argument('[experiments...]', 'experiment names (default: empty-vschema)')
     .requiredOption('--baseline <version>', 'the version in production, e.g. 24.0.3')
     .requiredOption('--candidate <version>', 'the version to vet, e.g. 23.0.0')
-    .option('--db <database>', 'database server for both, e.g. mysql-9.7'),
+    .option('--db <database>', 'database server for both, e.g. mysql-9.7')
+    .option('--repeat <n>', 'runs of each case on each side: a case passing on some runs and failing on others is flaky, and a timing is slower only clear of the baseline\'s spread', count, 3),
 )
   .addHelpText(
     'after',
     () =>
-      `\nExperiments:\n${helpList()}\n\nEach case is compared by its outcome, check by check, and by its detection and recovery times. A case that did not run on a side (its cluster never came up, its run reached no verdict or stopped before the fault), or a check measured on one side only, is not compared, and the vet is then INCOMPLETE, never CLEAN. When nothing ran on the baseline, the candidate is not run. Writes reports/vet-<time>/vet.json and vet.html.\n\nExit: 0 clean; 1 flagged (a regression), or incomplete with at least one case compared; 2 usage or environment error, or nothing compared (no case ran on both sides); 130 interrupted.`,
+      `\nExperiments:\n${helpList()}\n\nEach case is compared by its outcome, check by check, and by its detection and recovery times. A case that did not run on a side (its cluster never came up, its run reached no verdict or stopped before the fault), or a check measured on one side only, is not compared, and the vet is then INCOMPLETE, never CLEAN. Each case runs --repeat times a side (default 3): one that passes on some runs and fails on others is FLAKY, never a regression or a fix, and a timing is slower only when every candidate run is beyond the baseline's slowest by the allowance. When nothing ran on the baseline, the candidate is not run. Writes reports/vet-<time>/vet.json and vet.html.\n\nExit: 0 clean; 1 flagged (a regression), or incomplete with at least one case compared; 2 usage or environment error, or nothing compared (no case ran on both sides); 130 interrupted.`,
   )
-  .action(async (names: string[], opts: { baseline: string; candidate: string; db?: string; tolerance: number; slack: number }) => {
+  .action(async (names: string[], opts: { baseline: string; candidate: string; db?: string; repeat: number; tolerance: number; slack: number }) => {
     const entries = pickExperiments(names, false, ['empty-vschema']);
     const baseline = resolveSettings({ vitess: opts.baseline, database: opts.db });
     const candidate = resolveSettings({ vitess: opts.candidate, database: opts.db });
     await preflight([baseline, candidate]);
-    const b = await side('baseline', entries, baseline);
+    const b = await side('baseline', entries, baseline, opts.repeat);
     // Nothing to compare the candidate against: stop here rather than spend its run.
     if (b.notes.length) throw new NothingRanError(`${b.notes[0]}. The candidate was not run.`);
-    const c = await side('candidate', entries, candidate);
+    const c = await side('candidate', entries, candidate, opts.repeat);
     const comparison = compareVet(b.summaries, c.summaries, vetOptions(opts), {
       baseline: baseline.vitess.release,
       candidate: candidate.vitess.release,
-      baselineRunDirs: b.outcome.runDirs,
-      candidateRunDirs: c.outcome.runDirs,
+      baselineRunDirs: b.runDirs,
+      candidateRunDirs: c.runDirs,
       notes: c.notes,
     });
     await finishVet(comparison);

@@ -5,8 +5,16 @@ import { REPORT_FILE } from './html';
 import { badge, esc, page, secs, table, Tone, toneOf } from './html-kit';
 import type { ExperimentSummary, TimingDelta, VetComparison, VetRow } from './vet';
 import { CheckRow, checkFigure } from './vet-checks';
+import { isFlaky } from './vet-repeats';
 
-const sideText = (s: ExperimentSummary | undefined) => (!s ? 'no result' : s.notRun ? 'not run' : s.pass ? 'pass' : 'fail');
+/** pass / fail / not run, with "k/n" passed when the case ran more than once ("flaky 2/3"). */
+function sideText(s: ExperimentSummary | undefined): string {
+  if (!s) return 'no result';
+  if (s.notRun) return 'not run';
+  const r = s.repeats;
+  const word = isFlaky(r) ? 'flaky' : s.pass ? 'pass' : 'fail';
+  return r ? `${word} ${r.passed}/${r.runs}` : word;
+}
 const deltaText = (t: TimingDelta) => (t.delta === undefined ? (t.slower ? 'never on the candidate' : '–') : `${t.delta > 0 ? '+' : ''}${t.delta.toFixed(2)} s`);
 
 /** "11 ok, 1 regression" over a case's checks ('–' when it has none). */
@@ -19,11 +27,12 @@ function checksText(checks: readonly CheckRow[]): string {
 
 /** What the verdict means, in one line: the last line a terminal user reads. */
 export function verdictLine(v: VetComparison): string {
-  const { cases, compared, notCompared, regressions, bothFail } = v.counts;
+  const { cases, compared, notCompared, regressions, bothFail, flaky } = v.counts;
   const parts = [`${compared} of ${cases} case${cases === 1 ? '' : 's'} compared`];
   if (regressions) parts.push(`${regressions} regressed`);
   if (notCompared) parts.push(`${notCompared} not compared`);
   if (bothFail) parts.push(`${bothFail} failing on both`);
+  if (flaky) parts.push(`${flaky} flaky`);
   return `vet ${v.verdict.toUpperCase()}: candidate ${v.candidate.version} against baseline ${v.baseline.version} (${parts.join(', ')})`;
 }
 
@@ -39,6 +48,7 @@ export function vetTable(v: VetComparison): string {
 
 /** Tones of the vet's own words (the kit knows the run report's). */
 function tone(verdict: string): Tone {
+  if (verdict.startsWith('flaky')) return 'warn';
   if (verdict === 'not-compared' || verdict === 'incomplete' || verdict === 'not run' || verdict === 'no result' || verdict === 'unmeasured') return 'warn';
   return toneOf(verdict);
 }
@@ -61,8 +71,9 @@ function checksSection(rows: readonly VetRow[]): string {
 
 /** `dir`: where the page is written, so links to the run reports are relative (the folder can be moved). */
 export function renderVetHtml(v: VetComparison, dir?: string): string {
+  const runs = (xs: (number | null)[] | undefined) => (xs && xs.length > 1 ? ` [${xs.map((x) => (x === null ? 'never' : x.toFixed(2))).join(', ')}]` : '');
   const timingCell = (t: TimingDelta) =>
-    `<span class="nw">${secs(t.baseline, t.baseline === null ? 'never' : '–')} → ${secs(t.candidate, t.candidate === null ? 'never' : '–')}</span><br><span class="note nw">${esc(deltaText(t))}${t.allowed !== undefined ? `, allowed ≤ ${secs(t.allowed)}` : ''}</span>`;
+    `<span class="nw">${secs(t.baseline, t.baseline === null ? 'never' : '–')} → ${secs(t.candidate, t.candidate === null ? 'never' : '–')}</span><br><span class="note nw">${esc(deltaText(t))}${t.allowed !== undefined ? `, allowed ≤ ${secs(t.allowed)}` : ''}</span>${t.baselineRuns ? `<br><span class="note">runs: ${esc(runs(t.baselineRuns))} → ${esc(runs(t.candidateRuns))}</span>` : ''}`;
   const rows = v.rows.map((r) => ({
     tone: tone(r.verdict),
     cells: [
@@ -80,9 +91,9 @@ export function renderVetHtml(v: VetComparison, dir?: string): string {
   const dirs = (side: { runDirs?: string[] }) => (side.runDirs?.length ? side.runDirs.map((d) => `<a href="${esc(dir ? relative(dir, join(d, REPORT_FILE)) : join(d, REPORT_FILE))}">${esc(basename(d))}</a>`).join(', ') : '–');
   const c = v.counts;
   const body = `<h1>vitess-chaos vet: ${esc(v.candidate.version)} against ${esc(v.baseline.version)} ${badge(v.verdict, tone(v.verdict))}</h1>
-<p class="meta">${c.cases} cases: ${c.compared} compared, ${c.regressions} regressions, ${c.notCompared} not compared, ${c.bothFail} failing on both. Written ${esc(v.createdAt)}.</p>
+<p class="meta">${c.cases} cases: ${c.compared} compared, ${c.regressions} regressions, ${c.notCompared} not compared, ${c.bothFail} failing on both, ${c.flaky} flaky. Written ${esc(v.createdAt)}.</p>
 ${v.notes.map((n) => `<div class="problems"><b>Note</b>: ${esc(n)}</div>`).join('\n')}
-<p class="note">A regression: the candidate fails a case or a check the baseline passed, or detects or recovers more slowly than max(${v.options.tolerance * 100} % of the baseline, ${v.options.slackSeconds} s) beyond the baseline. A case that did not run on a side (its cluster never came up, its run reached no verdict or stopped before the fault), or a check measured on one side only, is not compared, and the vet is then incomplete, never clean. Failing on both, with every check alike, is reported, not flagged. Detection: injection to the first alarm; recovery: remediation to the heartbeat back at baseline.</p>
+<p class="note">A regression: the candidate fails a case or a check the baseline passed, or detects or recovers more slowly than max(${v.options.tolerance * 100} % of the baseline, ${v.options.slackSeconds} s) beyond the baseline. A case that did not run on a side (its cluster never came up, its run reached no verdict or stopped before the fault), or a check measured on one side only, is not compared, and the vet is then incomplete, never clean. Failing on both, with every check alike, is reported, not flagged. Each case may run several times a side (--repeat): a case or check that passed on some runs of a side and failed on others is flaky, never a regression or a fix; a timing is slower only when every candidate run is beyond the baseline's slowest run by that allowance; a case expected to fail (a negative control, a known bug) is not compared on timings. Detection: injection to the first alarm; recovery: remediation to the heartbeat back at baseline.</p>
 ${table(['experiment', `baseline ${v.baseline.version}`, `candidate ${v.candidate.version}`, 'detection', 'recovery', 'checks', 'verdict', 'why'], rows)}
 ${checksSection(v.rows)}
 <h3>Run reports</h3>

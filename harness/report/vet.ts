@@ -9,6 +9,7 @@ import { caseOf, failureLine, JestCase } from './cases';
 import { caseNotRun, reportNotRun } from './not-run';
 import type { ExperimentReport } from './run-report';
 import { CheckRow, compareChecks, NamedCheck, namedChecks } from './vet-checks';
+import { clearlySlower, foldRepeats, isFlaky, type Repeats } from './vet-repeats';
 
 /** One experiment (one Jest case, or one experiment report when no case was recorded) on one version. */
 export interface ExperimentSummary {
@@ -29,6 +30,10 @@ export interface ExperimentSummary {
   reports?: string[];
   /** The checks of those reports (absent when none recorded any). */
   checks?: NamedCheck[];
+  /** The case expects its run to fail (a negative control, a known bug of this release): its timings are not compared. */
+  expectedToFail?: boolean;
+  /** When the case ran more than once on this side: runs, passes, and every run's timings (the figures above are their medians). */
+  repeats?: Repeats & { detection: (number | null)[]; recovery: (number | null)[]; notRun?: number };
 }
 
 export interface VetOptions {
@@ -50,19 +55,23 @@ export const DEFAULT_VET_OPTIONS: VetOptions = { tolerance: 0.5, slackSeconds: 2
 
 /**
  * regression: worse on the candidate (its case, a check, or a timing); not-compared: the case
- * did not run on a side, or some of its checks could not be compared; both-fail: ran and
+ * did not run on a side, or some of its checks could not be compared; flaky: over repeated
+ * runs it passed and failed on the same side (never a regression nor a fix); both-fail: ran and
  * failed on both, every check alike; fixed: fails on the baseline only; ok: the same.
  */
-export type RowVerdict = 'regression' | 'not-compared' | 'both-fail' | 'fixed' | 'ok';
+export type RowVerdict = 'regression' | 'not-compared' | 'flaky' | 'both-fail' | 'fixed' | 'ok';
 
 export interface TimingDelta {
   baseline?: number | null;
   candidate?: number | null;
   /** candidate - baseline, seconds (positive: the candidate is slower). */
   delta?: number;
-  /** The most the candidate may take before it counts as slower. */
+  /** The most the candidate may take before it counts as slower (from the baseline's slowest run). */
   allowed?: number;
   slower: boolean;
+  /** Every run's figure, when a side ran more than once. */
+  baselineRuns?: (number | null)[];
+  candidateRuns?: (number | null)[];
 }
 
 export interface VetRow {
@@ -91,7 +100,7 @@ export interface VetComparison {
   options: VetOptions;
   rows: VetRow[];
   verdict: VetVerdict;
-  counts: { cases: number; compared: number; notCompared: number; regressions: number; bothFail: number };
+  counts: { cases: number; compared: number; notCompared: number; regressions: number; bothFail: number; flaky: number };
   /** What a reader must know to trust the verdict (e.g. pass/fail taken from run verdicts only). */
   notes: string[];
   createdAt: string;
@@ -149,6 +158,7 @@ export function summarize(reports: readonly ExperimentReport[], cases: readonly 
       ...(notRun ? { notRun } : {}),
       ...(timed ? timingsOf(timed) : {}),
       ...(rs.length ? { reports: rs.map((r) => r.result.experiment) } : {}),
+      ...(rs.some((r) => r.result.expected) ? { expectedToFail: true } : {}),
       ...checksOf(rs),
     });
   }
@@ -163,6 +173,7 @@ export function summarize(reports: readonly ExperimentReport[], cases: readonly 
       ...timingsOf(r),
       reports: [r.result.experiment],
       ...checksOf([r]),
+      ...(r.result.expected ? { expectedToFail: true } : {}),
     });
   }
   return out;
@@ -176,19 +187,25 @@ function checksOf(reports: readonly ExperimentReport[]): Pick<ExperimentSummary,
   return { checks: namedChecks(reports.map((r) => ({ experiment: r.result.experiment, checks: r.result.checks }))) };
 }
 
-function timing(b: number | null | undefined, c: number | null | undefined, o: VetOptions): TimingDelta {
+/** One timing of a case on both sides: every run's figure on each side, or the one. */
+function timing(b: ExperimentSummary | undefined, c: ExperimentSummary | undefined, what: 'detection' | 'recovery', o: VetOptions): TimingDelta {
+  const runs = (x: ExperimentSummary | undefined): (number | null)[] => {
+    if (!x) return [];
+    if (x.repeats) return x.repeats[what];
+    const v = what === 'detection' ? x.detectionSeconds : x.recoverySeconds;
+    return v === undefined ? [] : [v];
+  };
+  const [bv, cv] = [runs(b), runs(c)];
   const d: TimingDelta = { slower: false };
-  if (b !== undefined) d.baseline = b;
-  if (c !== undefined) d.candidate = c;
-  if (typeof b === 'number') {
-    d.allowed = b + Math.max(b * o.tolerance, o.slackSeconds);
-    if (typeof c === 'number') {
-      d.delta = Math.round((c - b) * 1000) / 1000;
-      d.slower = c > d.allowed;
-    } else if (c === null) {
-      d.slower = true; // it happened on the baseline and never on the candidate
-    }
-  }
+  const bt = what === 'detection' ? b?.detectionSeconds : b?.recoverySeconds;
+  const ct = what === 'detection' ? c?.detectionSeconds : c?.recoverySeconds;
+  if (bt !== undefined) d.baseline = bt;
+  if (ct !== undefined) d.candidate = ct;
+  const clear = clearlySlower(bv, cv, (slowest) => Math.max(slowest * o.tolerance, o.slackSeconds));
+  if (clear.allowed !== undefined) d.allowed = Math.round(clear.allowed * 1000) / 1000;
+  d.slower = clear.slower;
+  if (typeof bt === 'number' && typeof ct === 'number') d.delta = Math.round((ct - bt) * 1000) / 1000;
+  if (bv.length > 1 || cv.length > 1) Object.assign(d, { baselineRuns: bv, candidateRuns: cv });
   return d;
 }
 
@@ -202,8 +219,8 @@ function missingOn(side: 'baseline' | 'candidate', s: ExperimentSummary | undefi
 }
 
 function compareRow(name: string, b: ExperimentSummary | undefined, c: ExperimentSummary | undefined, o: VetOptions): VetRow {
-  const detection = timing(b?.detectionSeconds, c?.detectionSeconds, o);
-  const recovery = timing(b?.recoverySeconds, c?.recoverySeconds, o);
+  const detection = timing(b, c, 'detection', o);
+  const recovery = timing(b, c, 'recovery', o);
   const base = { name, ...(b ? { baseline: b } : {}), ...(c ? { candidate: c } : {}), detection, recovery };
 
   // A side that did not run: nothing about the case is compared, whatever the other side did.
@@ -218,11 +235,14 @@ function compareRow(name: string, b: ExperimentSummary | undefined, c: Experimen
   const checkReasons = (v: CheckRow['verdict']) => checks.filter((x) => x.verdict === v).map((x) => `check "${x.name}" ${x.reason}`);
   const row: VetRow = { ...base, compared: true, checks, verdict: 'ok', reasons: [] };
 
+  // Passing on some runs of a side and failing on others says nothing about the release.
+  const flaky = ([['baseline', bs], ['candidate', cs]] as const).filter(([, x]) => isFlaky(x.repeats)).map(([side, x]) => `flaky on the ${side}: passed ${x.repeats!.passed} of ${x.repeats!.runs} runs (${x.reason ?? 'failed'})`);
   const regressions: string[] = [];
-  if (bs.pass && !cs.pass) regressions.push(`fails on the candidate where the baseline passed: ${cs.reason ?? 'failed'}`);
+  if (bs.pass && !cs.pass && !flaky.length) regressions.push(`fails on the candidate where the baseline passed: ${cs.reason ?? 'failed'}`);
   regressions.push(...checkReasons('regression'));
-  // Timings are compared where both passed: a failed run's timings stop where it failed.
-  if (bs.pass && cs.pass) {
+  // Timings are compared where both passed: a failed run's timings stop where it failed. A case
+  // expected to fail (a negative control, a known bug) has no timing worth comparing.
+  if (bs.pass && cs.pass && !bs.expectedToFail && !cs.expectedToFail) {
     for (const [what, t] of [['detection', detection], ['recovery', recovery]] as const) {
       if (!t.slower) continue;
       regressions.push(
@@ -237,6 +257,10 @@ function compareRow(name: string, b: ExperimentSummary | undefined, c: Experimen
   if (regressions.length) {
     row.verdict = 'regression';
     row.reasons.push(...regressions, ...notCompared);
+  } else if (flaky.length || checkReasons('flaky').length) {
+    row.verdict = 'flaky';
+    row.reasons.push(...flaky, ...checkReasons('flaky'), ...notCompared);
+    return row;
   } else if (notCompared.length) {
     row.verdict = 'not-compared';
     row.reasons.push(...notCompared);
@@ -268,6 +292,8 @@ export function compareVet(
   versions: { baseline: string; candidate: string; baselineRunDirs?: string[]; candidateRunDirs?: string[]; notes?: string[] } = { baseline: 'baseline', candidate: 'candidate' },
 ): VetComparison {
   const o: VetOptions = { ...DEFAULT_VET_OPTIONS, ...opts };
+  baseline = foldRepeats(baseline);
+  candidate = foldRepeats(candidate);
   const names = [...new Set([...baseline.map((s) => s.name), ...candidate.map((s) => s.name)])];
   const rows = names.map((n) =>
     compareRow(
@@ -289,6 +315,7 @@ export function compareVet(
       notCompared: rows.filter((r) => r.verdict === 'not-compared').length,
       regressions: rows.filter((r) => r.verdict === 'regression').length,
       bothFail: rows.filter((r) => r.verdict === 'both-fail').length,
+      flaky: rows.filter((r) => r.verdict === 'flaky').length,
     },
     notes: versions.notes ?? [],
     createdAt: new Date().toISOString(),
