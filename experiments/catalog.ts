@@ -13,6 +13,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry('failover', 'primary container SIGKILLed, mysqld killed, mysqld OOM-killed by a memory-hungry query; buffering off/on; pools through vtgate heal, a pool pinned to MySQL stays broken'),
   entry('cross-keyspace-join', 'the inbox list switches to a join across keyspaces without an index: heartbeat alarm, automatic rollback, slow queries drained; VEXPLAIN pre-deploy guard'),
   entry('replica-lag', 'a bulk deleter and an ETL reader on one shard whose replicas are CPU-capped: lag and stale reads alarmed, ETL stopped and deleter scaled to zero; the deleter asking the tablet throttler keeps lag low'),
+  entry('double-fault', "replicas stop applying on a drifted row, replication is cut, the primary is SIGKILLed (Vitess issue 21092): the ledger counts the acknowledged writes lost before 24.0.4 / 23.0.7; after, no failover until healed"),
   entry('bring-up-failure', 'a tablet that never gets ready is named in the error, its logs kept, nothing left running'),
   entry('cleanup', 'SIGINT removes the run\'s containers and network; what a SIGKILLed run left is reaped by the next start'),
 ];

@@ -222,7 +222,7 @@ async function experimentHtml(run: RunReport, r: ExperimentReport): Promise<stri
     ? `<p class="meta">Test: ${esc([...c.ancestorTitles, c.title].join(' › '))} ${badge(c.status)}${c.status === 'failed' && failureLine(c) ? ` <span class="note">${esc(failureLine(c))}</span>` : ''}</p>`
     : '';
   return `<section class="experiment" id="${anchor(res.experiment)}">
-<h2>${esc(res.experiment)} ${verdictHtml(res)}</h2>${res.expected ? `\n<p class="note">Negative control (${esc(res.expected.why)}): it must fail with a problem matching /${esc(res.expected.failsWith)}/; outcome <b>${esc(res.outcome ?? 'not recorded')}</b>.</p>` : ''}
+<h2>${esc(res.experiment)} ${verdictHtml(res)}</h2>${res.expected ? `\n<p class="note">Expected to fail (${esc(res.expected.why)}): it must fail with a problem matching /${esc(res.expected.failsWith)}/; outcome <b>${esc(res.outcome ?? 'not recorded')}</b>.</p>` : ''}
 <p class="meta">${esc(res.title ?? r.experiment?.title ?? '')}</p>
 <p class="meta">Fault <b>${esc(fault?.name ?? '?')}</b>${fault?.description ? `: ${esc(fault.description)}` : ''} · started ${esc(r.timeline?.startedAt ?? '?')} · Vitess ${esc(res.vitess ?? '?')} on ${esc(res.database ?? '?')}</p>
 ${testLine}${problems}

@@ -82,7 +82,8 @@ export interface LedgerVerdict {
   error?: string;
 }
 
-function rowKey(r: { table: string; token: string }): string {
+/** How the ledger names a write in its verdict (lost, duplicated): `table/token`. */
+export function rowKey(r: { table: string; token: string }): string {
   return `${r.table}/${r.token}`;
 }
 
