@@ -84,6 +84,9 @@ describe('measureDoubleFault on a recorded run (24.0.3, 4 Dec: 57 acknowledged w
     expect(outcomeOf('fail', [describeCheck(lost)], control)).toBe('as-expected');
     expect(outcomeOf('fail', ['the run ended before its verification'], control)).toBe('unexpected');
     expect(doubleFault({ vitess: '24.0.4' }).negativeControl).toBeUndefined();
+    // The broken fault: nothing stopped, so the stop's check fails, and that is its expected reason.
+    const unstopped = doubleFaultChecks({ measured: { ...m, appliersStoppedSeconds: null, acknowledgedWhileStopped: 0 } }).find((c) => c.what === CHECK.stopped)!;
+    expect(outcomeOf('fail', [describeCheck(unstopped)], doubleFault({ vitess: '24.0.4', broken: true }).negativeControl!)).toBe('as-expected');
   });
 
   test('a run with no ledger reads lost as not measured, never 0', () => {
