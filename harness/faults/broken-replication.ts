@@ -157,23 +157,23 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
     }
     const stopped = new Map<string, number>();
     const didStop = await waitFor({
-        what: `the appliers of ${this.replicas.map((r) => r.alias).join(', ')} stopped on error ${ROW_NOT_FOUND}`,
-        timeoutMs: 15_000,
-        intervalMs: 100,
-        check: async () => {
-          for (const r of this.replicas) {
-            if (stopped.has(r.alias)) continue;
-            const c = await r.mysql();
-            try {
-              const s = await replicaStatus(c);
-              if (s && !s.sqlRunning && s.sqlErrno === ROW_NOT_FOUND) stopped.set(r.alias, ctx.timeline.now());
-            } finally {
-              c.destroy();
-            }
+      what: `the appliers of ${this.replicas.map((r) => r.alias).join(', ')} stopped on error ${ROW_NOT_FOUND}`,
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      check: async () => {
+        for (const r of this.replicas) {
+          if (stopped.has(r.alias)) continue;
+          const c = await r.mysql();
+          try {
+            const s = await replicaStatus(c);
+            if (s && !s.sqlRunning && s.sqlErrno === ROW_NOT_FOUND) stopped.set(r.alias, ctx.timeline.now());
+          } finally {
+            c.destroy();
           }
-          return { ready: stopped.size === this.replicas.length, status: `stopped: ${[...stopped.keys()].join(', ') || 'none'}`, value: true };
-        },
-      }).catch((e: Error) => e.message);
+        }
+        return { ready: stopped.size === this.replicas.length, status: `stopped: ${[...stopped.keys()].join(', ') || 'none'}`, value: true };
+      },
+    }).catch((e: Error) => e.message);
     // Not thrown: the cut and the kill still run, so a broken fault shows what they do to a
     // healthy shard (a failover that loses nothing), and the check on the stop fails.
     if (didStop !== true) {
