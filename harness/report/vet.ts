@@ -189,16 +189,15 @@ function checksOf(reports: readonly ExperimentReport[]): Pick<ExperimentSummary,
 
 /** One timing of a case on both sides: every run's figure on each side, or the one. */
 function timing(b: ExperimentSummary | undefined, c: ExperimentSummary | undefined, what: 'detection' | 'recovery', o: VetOptions): TimingDelta {
+  const shown = (x: ExperimentSummary | undefined) => (what === 'detection' ? x?.detectionSeconds : x?.recoverySeconds);
   const runs = (x: ExperimentSummary | undefined): (number | null)[] => {
-    if (!x) return [];
-    if (x.repeats) return x.repeats[what];
-    const v = what === 'detection' ? x.detectionSeconds : x.recoverySeconds;
+    if (x?.repeats) return x.repeats[what];
+    const v = shown(x);
     return v === undefined ? [] : [v];
   };
   const [bv, cv] = [runs(b), runs(c)];
   const d: TimingDelta = { slower: false };
-  const bt = what === 'detection' ? b?.detectionSeconds : b?.recoverySeconds;
-  const ct = what === 'detection' ? c?.detectionSeconds : c?.recoverySeconds;
+  const [bt, ct] = [shown(b), shown(c)];
   if (bt !== undefined) d.baseline = bt;
   if (ct !== undefined) d.candidate = ct;
   const clear = clearlySlower(bv, cv, (slowest) => Math.max(slowest * o.tolerance, o.slackSeconds));
