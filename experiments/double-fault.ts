@@ -5,6 +5,7 @@
 // replicas deletes the relay logs holding those writes, then promotes a replica without them:
 // acknowledged writes lost, which the ledger counts. On a fixed release nothing is purged and
 // no replica can be promoted (its applier is stuck): an outage until the run heals the fault.
+import { waitFor } from '../harness/cluster/readiness';
 import { atLeast, Check, equals, holds } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentContext, ExperimentResult } from '../harness/experiment/experiment';
 import { Figure, figure } from '../harness/experiment/figure';
@@ -73,11 +74,15 @@ export type DoubleFaultMeasures = {
 /** Until the app has had `n` more writes acknowledged than when this started: the exposure counted in writes, not seconds. */
 async function acknowledgedWrites(ctx: ExperimentContext, n: number, timeoutMs: number): Promise<void> {
   const from = ctx.ledger.acknowledged().length;
-  const started = Date.now();
-  while (ctx.ledger.acknowledged().length - from < n) {
-    if (Date.now() - started > timeoutMs) throw new Error(`only ${ctx.ledger.acknowledged().length - from} writes acknowledged ${timeoutMs / 1000} s after the appliers stopped (wanted ${n})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor({
+    what: `${n} writes acknowledged after the appliers stopped`,
+    timeoutMs,
+    intervalMs: 100,
+    check: async () => {
+      const more = ctx.ledger.acknowledged().length - from;
+      return { ready: more >= n, status: `${more} acknowledged` };
+    },
+  });
 }
 
 export interface DoubleFaultFacts {

@@ -9,7 +9,9 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { TabletHandle } from '../cluster/cluster';
 import { waitFor } from '../cluster/readiness';
+import { replicasCaughtUp } from '../cluster/replication';
 import { gtidCount } from '../cluster/gtid';
+import { multiLabels } from '../observe/failover-probes';
 import { vars } from '../observe/probes';
 import { type Fault, type FaultContext, issued } from './fault';
 
@@ -127,19 +129,10 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
     try {
       await conn.query(`CREATE TABLE IF NOT EXISTS ${this.table(primary)} (id INT PRIMARY KEY, v INT NOT NULL)`);
       await conn.query(`REPLACE INTO ${this.table(primary)} VALUES (1, 0)`);
-      const [[g]] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS g');
-      for (const r of this.replicas) {
-        const rc = await r.mysql();
-        try {
-          const [[w]] = await rc.query<RowDataPacket[]>('SELECT WAIT_FOR_EXECUTED_GTID_SET(?, 30) AS timedOut', [String(g.g)]);
-          if (Number(w.timedOut) !== 0) throw new Error(`fault ${this.name}: ${r.alias} did not receive the row within 30 s`);
-        } finally {
-          rc.destroy();
-        }
-      }
     } finally {
       conn.destroy();
     }
+    await replicasCaughtUp(cluster, this.o.keyspace, this.o.shard, 30_000);
     if (this.o.broken) return;
     for (const r of this.replicas) await locally(r, [`DELETE FROM ${this.table(r)} WHERE id = 1`]);
   }
@@ -341,20 +334,11 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
     try {
       // Through the binlog, so the replicas drop it too.
       await conn.query(`DROP TABLE IF EXISTS ${this.table(settled)}`);
-      const [[g]] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS g');
-      for (const r of ctx.cluster.tablets.filter((t) => t.keyspace === this.o.keyspace && t.shard === this.o.shard && t.alias !== settled.alias)) {
-        await answers(r);
-        const rc = await r.mysql();
-        try {
-          const [[w]] = await rc.query<RowDataPacket[]>('SELECT WAIT_FOR_EXECUTED_GTID_SET(?, 120) AS timedOut', [String(g.g)]);
-          if (Number(w.timedOut) !== 0) throw new Error(`heal: ${r.alias} had not caught up with ${settled.alias} 120 s after the heal`);
-        } finally {
-          rc.destroy();
-        }
-      }
     } finally {
       conn.destroy();
     }
+    for (const r of ctx.cluster.tablets.filter((t) => t.keyspace === this.o.keyspace && t.shard === this.o.shard && t.alias !== settled.alias)) await answers(r);
+    await replicasCaughtUp(ctx.cluster, this.o.keyspace, this.o.shard, 120_000);
     // And vtgate routes to it again (the ledger is read back through vtgate next).
     const pool = ctx.cluster.vtgatePool({ connectionLimit: 1 });
     try {
@@ -379,11 +363,16 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
     tl.event('remediation', 'shard healed: every replica caught up', { primary: settled.alias });
   }
 
+  /** What VTOrc diagnoses on the shard now (its DetectedProblems, as the failover probe reads them). */
+  private async diagnosed(ctx: FaultContext): Promise<{ analysis: string; tablet: string }[]> {
+    return multiLabels((await vars(ctx.cluster.vtorc.debugUrl)).DetectedProblems, ['analysis', 'tablet', 'keyspace', 'shard'])
+      .filter((p) => p.value > 0 && p.labels.keyspace === this.o.keyspace && p.labels.shard === this.o.shard)
+      .map((p) => ({ analysis: p.labels.analysis, tablet: p.labels.tablet }));
+  }
+
   /** The dead-primary analysis VTOrc lists on the shard now (DeadPrimary, DeadPrimaryAndReplicas...), if any. */
   private async deadPrimaryDiagnosed(ctx: FaultContext): Promise<string | undefined> {
-    const problems = (await vars(ctx.cluster.vtorc.debugUrl)).DetectedProblems as Record<string, number> | undefined;
-    const suffix = `.${this.o.keyspace}.${this.o.shard}`;
-    return Object.entries(problems ?? {}).find(([k, v]) => v > 0 && k.startsWith('DeadPrimary') && k.endsWith(suffix))?.[0].split('.')[0];
+    return (await this.diagnosed(ctx)).find((p) => p.analysis.startsWith('DeadPrimary'))?.analysis;
   }
 
   /**
@@ -399,8 +388,7 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
       check: async () => {
         if (!(await victim.node.running())) return { ready: true, status: 'exited', value: 'exited' as const };
         // VTOrc names it at once; vttablet itself may stay up, not replicating.
-        const problems = (await vars(ctx.cluster.vtorc.debugUrl)).DetectedProblems as Record<string, number> | undefined;
-        if (Object.entries(problems ?? {}).some(([k, v]) => v > 0 && k.startsWith(`ErrantGTIDDetected.${victim.alias}.`))) return { ready: true, status: 'errant GTID (VTOrc)', value: 'errant GTID, as VTOrc diagnosed' as const };
+        if ((await this.diagnosed(ctx)).some((p) => p.analysis === 'ErrantGTIDDetected' && p.tablet === victim.alias)) return { ready: true, status: 'errant GTID (VTOrc)', value: 'errant GTID, as VTOrc diagnosed' as const };
         const c = await victim.mysql();
         try {
           const s = await replicaStatus(c);

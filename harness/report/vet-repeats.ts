@@ -2,6 +2,7 @@
 // regression from this machine's noise. Here the runs of one case on one side are folded into
 // one summary that keeps every run's figures: how many passed (some but not all: flaky), each
 // run's detection and recovery, and each check's passes. Pure logic.
+import type { ExperimentSummary } from './vet';
 import type { NamedCheck } from './vet-checks';
 
 /** How the runs of one case (or one check) went on one side. */
@@ -9,20 +10,6 @@ export interface Repeats {
   /** Runs that measured something (a run whose cluster never came up is not one). */
   runs: number;
   passed: number;
-}
-
-/** What the folding needs of a case summary (vet.ts's ExperimentSummary has all of it). */
-export interface RepeatableSummary {
-  name: string;
-  pass: boolean;
-  reason?: string;
-  notRun?: string;
-  detectionSeconds?: number | null;
-  recoverySeconds?: number | null;
-  reports?: string[];
-  checks?: NamedCheck[];
-  expectedToFail?: boolean;
-  repeats?: Repeats & { detection: (number | null)[]; recovery: (number | null)[]; notRun?: number };
 }
 
 /** Some runs passed and some did not. */
@@ -48,7 +35,7 @@ function foldChecks(perRun: readonly (readonly NamedCheck[])[]): NamedCheck[] {
   return names.map((n) => foldCheck(n, perRun.flatMap((cs) => cs.filter((c) => c.name === n))));
 }
 
-function fold<S extends RepeatableSummary>(runs: readonly S[]): S {
+function fold(runs: readonly ExperimentSummary[]): ExperimentSummary {
   if (runs.length === 1) return runs[0];
   const first = runs[0];
   const ran = runs.filter((r) => !r.notRun);
@@ -71,12 +58,12 @@ function fold<S extends RepeatableSummary>(runs: readonly S[]): S {
     ...(withChecks.length ? { checks: foldChecks(withChecks.map((r) => r.checks!)) } : {}),
     ...(ran.some((r) => r.expectedToFail) ? { expectedToFail: true } : {}),
     repeats: { runs: ran.length, passed, detection, recovery, ...(runs.length > ran.length ? { notRun: runs.length - ran.length } : {}) },
-  } as S;
+  };
 }
 
 /** The summaries of one side, one per case: runs of the same case (same name) folded together, in first-seen order. */
-export function foldRepeats<S extends RepeatableSummary>(summaries: readonly S[]): S[] {
-  const groups = new Map<string, S[]>();
+export function foldRepeats(summaries: readonly ExperimentSummary[]): ExperimentSummary[] {
+  const groups = new Map<string, ExperimentSummary[]>();
   for (const s of summaries) groups.set(s.name, [...(groups.get(s.name) ?? []), s]);
   return [...groups.values()].map((g) => fold(g));
 }
