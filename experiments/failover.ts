@@ -78,7 +78,7 @@ const REJOIN = (stage: RejoinStage) => `rejoin: ${stage}`;
 /** A pool tried connection by connection (kind 'note', name `pool check: <app>`). */
 const POOL_CHECK = 'pool check: ';
 /** The shard's primary once the failover is over, as the redeploy step found it. */
-const PRIMARY_AFTER = 'primary after the failover';
+export const PRIMARY_AFTER = 'primary after the failover';
 const MAIN_APP = 'main';
 const REDEPLOYED = 'static-direct, redeployed';
 

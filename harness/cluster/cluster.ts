@@ -10,6 +10,11 @@ export type PauseMethod = 'freezer' | 'sigstop';
 export interface ClusterNode {
   readonly name: string;
   exec(command: string[]): Promise<{ exitCode: number; output: string }>;
+  /**
+   * Runs a program of the host (iptables, ip) inside the node's network namespace: network
+   * faults act through it, so the images need no network tools and no extra capability.
+   */
+  execInNetwork(command: string[]): Promise<{ exitCode: number; output: string }>;
   kill(signal?: string): Promise<void>;
   /** Stops every process of the node, connections left open; says how (the runtime's freezer, or SIGSTOP when the freezer refused). */
   pause(): Promise<PauseMethod>;

@@ -11,9 +11,9 @@ import type { TabletHandle } from '../cluster/cluster';
 import { waitFor } from '../cluster/readiness';
 import { replicasCaughtUp } from '../cluster/replication';
 import { gtidCount } from '../cluster/gtid';
-import { multiLabels } from '../observe/failover-probes';
-import { vars } from '../observe/probes';
+import { vtorcProblems } from '../observe/failover-probes';
 import { type Fault, type FaultContext, issued } from './fault';
+import { rejoinAsReplica } from './rejoin';
 
 export interface BrokenReplicationOptions {
   keyspace: string;
@@ -329,7 +329,10 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
       },
     });
     tl.event('note', EVENTS.primaryAfterHeal, { tablet: settled.alias });
-    if (this.killed && settled.alias !== victim.alias) await this.rejoin(ctx, victim, settled);
+    if (this.killed && settled.alias !== victim.alias) {
+      ctx.timeline.event('remediation', `${victim.alias} rejoins under ${settled.alias}`, { tablet: victim.alias });
+      await rejoinAsReplica(ctx, victim, { keyspace: this.o.keyspace, shard: this.o.shard, patienceMs: 60_000 });
+    }
     const conn = await settled.mysql();
     try {
       // Through the binlog, so the replicas drop it too.
@@ -363,47 +366,8 @@ export class BrokenReplicationThenPrimaryDeath implements Fault {
     tl.event('remediation', 'shard healed: every replica caught up', { primary: settled.alias });
   }
 
-  /** What VTOrc diagnoses on the shard now (its DetectedProblems, as the failover probe reads them). */
-  private async diagnosed(ctx: FaultContext): Promise<{ analysis: string; tablet: string }[]> {
-    return multiLabels((await vars(ctx.cluster.vtorc.debugUrl)).DetectedProblems, ['analysis', 'tablet', 'keyspace', 'shard'])
-      .filter((p) => p.value > 0 && p.labels.keyspace === this.o.keyspace && p.labels.shard === this.o.shard)
-      .map((p) => ({ analysis: p.labels.analysis, tablet: p.labels.tablet }));
-  }
-
   /** The dead-primary analysis VTOrc lists on the shard now (DeadPrimary, DeadPrimaryAndReplicas...), if any. */
   private async deadPrimaryDiagnosed(ctx: FaultContext): Promise<string | undefined> {
-    return (await this.diagnosed(ctx)).find((p) => p.analysis.startsWith('DeadPrimary'))?.analysis;
-  }
-
-  /**
-   * The old primary under the new one. vttablet exits on an errant GTID, or stays up not
-   * replicating: either way it is re-provisioned, as an operator would.
-   */
-  private async rejoin(ctx: FaultContext, victim: TabletHandle, primary: TabletHandle): Promise<void> {
-    ctx.timeline.event('remediation', `${victim.alias} rejoins under ${primary.alias}`, { tablet: victim.alias });
-    const rejoined = await waitFor({
-      what: `${victim.alias} replicating from ${primary.alias}`,
-      timeoutMs: 60_000,
-      intervalMs: 250,
-      check: async () => {
-        if (!(await victim.node.running())) return { ready: true, status: 'exited', value: 'exited' as const };
-        // VTOrc names it at once; vttablet itself may stay up, not replicating.
-        if ((await this.diagnosed(ctx)).some((p) => p.analysis === 'ErrantGTIDDetected' && p.tablet === victim.alias)) return { ready: true, status: 'errant GTID (VTOrc)', value: 'errant GTID, as VTOrc diagnosed' as const };
-        const c = await victim.mysql();
-        try {
-          const s = await replicaStatus(c);
-          return { ready: !!s?.ioRunning && s.sqlRunning, status: s ? `IO ${s.ioRunning}, SQL ${s.sqlRunning}` : 'no replication', value: 'replicating' as const };
-        } finally {
-          c.destroy();
-        }
-      },
-    }).catch((e: Error) => e.message);
-    if (rejoined === 'replicating') return;
-    const errant = /Errant GTID detected - ([^;\n]+)/.exec(await victim.node.logs())?.[1];
-    if (await victim.node.running()) await victim.node.kill('SIGKILL');
-    await waitFor({ what: `${victim.alias}'s container to stop`, timeoutMs: 30_000, intervalMs: 100, check: async () => ({ ready: !(await victim.node.running()), status: 'still running' }) });
-    await victim.node.markForReprovision();
-    await victim.node.start();
-    ctx.timeline.event('remediation', `re-provision ${victim.alias}`, { tablet: victim.alias, why: errant ? `errant GTID ${errant}` : rejoined === 'exited' ? 'it exited after its restart' : rejoined });
+    return (await vtorcProblems(ctx.cluster, this.o.keyspace, this.o.shard)).find((p) => p.analysis.startsWith('DeadPrimary'))?.analysis;
   }
 }

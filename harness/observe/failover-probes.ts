@@ -120,3 +120,10 @@ export function shardWriteProbes(cluster: Cluster, keyspace: string): Probe[] {
   const pool = cluster.vtgatePool({ connectionLimit: ks.shards.length * 2, database: keyspace });
   return ks.shards.map((s) => new ShardWriteProbe(pool, s.name));
 }
+
+/** What VTOrc diagnoses on one shard now (its DetectedProblems, as VtorcProbe reads them). */
+export async function vtorcProblems(cluster: Cluster, keyspace: string, shard: string): Promise<{ analysis: string; tablet: string }[]> {
+  return multiLabels((await vars(cluster.vtorc.debugUrl)).DetectedProblems, ['analysis', 'tablet', 'keyspace', 'shard'])
+    .filter((p) => p.value > 0 && p.labels.keyspace === keyspace && p.labels.shard === shard)
+    .map((p) => ({ analysis: p.labels.analysis, tablet: p.labels.tablet }));
+}
