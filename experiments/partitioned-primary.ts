@@ -36,8 +36,12 @@ export const THRESHOLDS = {
    * Added to replica_net_timeout (read from a replica during the run): the replicas call a
    * silent primary gone only after it, VTOrc's failover then waits on the unanswering old
    * primary up to its remote operation timeout, and from there a dead primary's bar applies.
+   * On VTOrc's own count of a successful recovery, not on the first client write served: a
+   * write vtgate had sent to the silent old primary waits out its client's timeout (the shard
+   * write probe's 15 s, one write at a time), which on a busy host put the probe's first
+   * success 10 s after VTOrc's recovery (reported beside it).
    */
-  newPrimaryServesMarginSeconds: VTORC_REMOTE_OPERATION_SECONDS + DEAD_PRIMARY_BAR_SECONDS,
+  failoverMarginSeconds: VTORC_REMOTE_OPERATION_SECONDS + DEAD_PRIMARY_BAR_SECONDS,
   /** Any alarm within 10 s, as for a dead primary: clients see the shard stop at once. */
   detectSeconds: 10,
   /** After the partition heals, the old primary replicates again within 60 s (re-provisioning included) and catches up within 60 s more. */
@@ -79,7 +83,7 @@ export type PartitionMeasures = Pick<
   /** The client wired straight to the primary: reported, not judged (nothing promises it more than MySQL does). */
   direct: DirectWrites | { notMeasured: string };
   /** The container kill's figures on the same cluster, when it ran first. */
-  containerKill?: Pick<FailoverMeasures, 'vtorcNoticedSeconds' | 'newPrimaryServesSeconds'>;
+  containerKill?: Pick<FailoverMeasures, 'vtorcNoticedSeconds' | 'vtorcRecoveredSeconds' | 'newPrimaryServesSeconds'>;
 };
 
 export interface PartitionOptions {
@@ -191,9 +195,14 @@ export function partitionedPrimary(o: PartitionOptions = {}): Experiment<Partiti
         {
           what: 'fault → failover complete',
           incident: '~5 min (11:54)',
-          measured: `new primary serving after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'})${beside(kill?.newPrimaryServesSeconds)}; the replicas' replica_net_timeout: ${isMeasured(m?.replicaNetTimeoutSeconds) ? `${m?.replicaNetTimeoutSeconds} s` : 'not read'}`,
+          measured: `VTOrc's failover done after ${s(m?.vtorcRecoveredSeconds)}, the shard write probe's first success after ${s(m?.newPrimaryServesSeconds)} (${m?.newPrimary ?? '?'})${beside(kill?.newPrimaryServesSeconds)}; the replicas' replica_net_timeout: ${isMeasured(m?.replicaNetTimeoutSeconds) ? `${m?.replicaNetTimeoutSeconds} s` : 'not read'}`,
         },
         { what: 'fault → first alarm', incident: '~5 min (11:54)', measured: s(firstAlarm(r.timings.detectionSeconds)) },
+        {
+          what: 'fault → clients served again',
+          incident: 'only after a redeploy, ~7 min',
+          measured: `heartbeat back at 80 % after ${s(r.timings.timeToRecoverSeconds)}; the longest stretch without a successful request ${s(r.timings.outageSeconds)}`,
+        },
         {
           what: 'writes straight to the old primary, after it was cut off',
           incident: "the incident's app wrote straight to the primary's MySQL",
@@ -245,13 +254,13 @@ export function measurePartition(events: readonly TimelineEvent[], injectAt: num
       ...(failedStep ? { error: String(failedStep.data?.message) } : {}),
     },
     direct: direct?.lookedUpOn ? direct : notMeasured('the direct client did not run to its end'),
-    ...(kill ? { containerKill: { vtorcNoticedSeconds: kill.vtorcNoticedSeconds, newPrimaryServesSeconds: kill.newPrimaryServesSeconds } } : {}),
+    ...(kill ? { containerKill: { vtorcNoticedSeconds: kill.vtorcNoticedSeconds, vtorcRecoveredSeconds: kill.vtorcRecoveredSeconds, newPrimaryServesSeconds: kill.newPrimaryServesSeconds } } : {}),
   };
 }
 
 export const CHECK = {
   reparented: 'VTOrc reparented to another tablet',
-  serves: 'a new primary serves writes (limit: replica_net_timeout + 15 s)',
+  recovered: "VTOrc's failover done (limit: replica_net_timeout + 15 s)",
 } as const;
 
 export function partitionChecks(r: Pick<ExperimentResult<PartitionMeasures>, 'measured' | 'timings'>): Check[] {
@@ -261,7 +270,7 @@ export function partitionChecks(r: Pick<ExperimentResult<PartitionMeasures>, 'me
   return [
     atMost('VTOrc noticed the cut-off primary', m.vtorcNoticedSeconds, THRESHOLDS.vtorcNoticesSeconds),
     equals(CHECK.reparented, m.reparented ? 1 : 0, 1),
-    atMost(CHECK.serves, isMeasured(rnt) ? m.newPrimaryServesSeconds : rnt, (isMeasured(rnt) ? rnt : 0) + THRESHOLDS.newPrimaryServesMarginSeconds),
+    atMost(CHECK.recovered, isMeasured(rnt) ? m.vtorcRecoveredSeconds : rnt, (isMeasured(rnt) ? rnt : 0) + THRESHOLDS.failoverMarginSeconds),
     atMost('first alarm', firstAlarm(r.timings.detectionSeconds), THRESHOLDS.detectSeconds),
     equals('failed writes on the other shard', m.otherShard.failedWrites, 0, 'writes'),
     equals('client errors naming the other shard', m.otherShard.clientErrorsNamingIt, 0, 'errors'),
