@@ -274,7 +274,7 @@ export function partitionChecks(r: Pick<ExperimentResult<PartitionMeasures>, 'me
     atMost('first alarm', firstAlarm(r.timings.detectionSeconds), THRESHOLDS.detectSeconds),
     equals('failed writes on the other shard', m.otherShard.failedWrites, 0, 'writes'),
     equals('client errors naming the other shard', m.otherShard.clientErrorsNamingIt, 0, 'errors'),
-    atMost('old primary replicating again, after the partition healed (re-provisioned when refused for an errant GTID)', diff(m.rejoin.replicatingSeconds, m.rejoin.healedSeconds), THRESHOLDS.rejoinSeconds),
+    atMost(`old primary replicating again, after the partition healed (re-provisioned when VTOrc had not made it a replica within ${THRESHOLDS.vtorcPatienceSeconds} s)`, diff(m.rejoin.replicatingSeconds, m.rejoin.healedSeconds), THRESHOLDS.rejoinSeconds),
     atMost('old primary caught up, after replicating', diff(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
     equals('old primary rejoined as a replica', m.rejoin.role === 'replica' ? 1 : 0, 1),
   ];

@@ -19,7 +19,7 @@ describe('partitionChecks on a recorded run (24.0.3: the healed old primary was 
   const failed = checks.filter((c) => !c.pass).map(describeCheck);
 
   test('only the rejoin fails, with its figure', () => {
-    expect(failed).toEqual(['old primary replicating again, after the partition healed (re-provisioned when refused for an errant GTID): measured 64.616 s, expected at most 60 s']);
+    expect(failed).toEqual(['old primary replicating again, after the partition healed (re-provisioned when VTOrc had not made it a replica within 30 s): measured 64.616 s, expected at most 60 s']);
   });
 
   test("the failover's bar is replica_net_timeout plus the margin, on VTOrc's recovery", () => {
