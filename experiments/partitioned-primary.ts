@@ -12,8 +12,8 @@ import { gtidExecuted, waitForGtids } from '../harness/cluster/replication';
 import { atMost, Check, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentResult } from '../harness/experiment/experiment';
 import { Figure, figure, isMeasured, notMeasured } from '../harness/experiment/figure';
-import { act, awaitRecovery, injectFault, type StepContext } from '../harness/experiment/steps';
-import { firstAlarm, seconds } from '../harness/experiment/timings';
+import { act, awaitRecovery, injectFault, type RecoverySignal, type StepContext } from '../harness/experiment/steps';
+import { firstAlarm, recoveredAt, seconds } from '../harness/experiment/timings';
 import { NetworkFault } from '../harness/faults/network';
 import { rejoinAsReplica } from '../harness/faults/rejoin';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
@@ -92,6 +92,17 @@ export interface PartitionOptions {
   /** The container kill's measures from the same cluster, reported beside the partition's. */
   beside?: () => FailoverMeasures | undefined;
 }
+
+/**
+ * Recovery is the cut-off shard's own: its probe writes succeeding for 2 s on end. The total
+ * heartbeat climbed back to its bar with the shard still down (beside the hog, 4 Dec: the load
+ * lowered to what the busy machine sustained, the shard's writes failing at once left the other
+ * shard room), and the partition was then healed before any failover.
+ */
+const SHARD_WRITES_BACK: RecoverySignal = {
+  what: `writes to ${KEYSPACE}/${SHARD} succeeding for 2 s on end`,
+  at: (tl, from) => recoveredAt(tl.series('shard_write', 'ok', { shard: SHARD }), from, 1, 2000),
+};
 
 const HEAL_STEP = 'the partition heals; the deposed primary rejoins as a replica';
 const since = (t: number | undefined, from: number) => (t === undefined ? null : seconds(t - from));
@@ -174,7 +185,7 @@ export function partitionedPrimary(o: PartitionOptions = {}): Experiment<Partiti
       act("the incident's app, wired straight to the primary's MySQL, starts writing", startWriter),
       injectFault(),
       // Nobody is paged to act: VTOrc fails over on its own.
-      awaitRecovery({ timeoutSeconds: 90 }),
+      awaitRecovery({ timeoutSeconds: 90, signal: SHARD_WRITES_BACK }),
       act(HEAL_STEP, healAndRejoin, { always: true }),
       act("the direct client's acknowledged writes looked for on the shard's primary", lookUpDirectWrites, { always: true }),
     ],
@@ -201,7 +212,7 @@ export function partitionedPrimary(o: PartitionOptions = {}): Experiment<Partiti
         {
           what: 'fault → clients served again',
           incident: 'only after a redeploy, ~7 min',
-          measured: `heartbeat back at 80 % after ${s(r.timings.timeToRecoverSeconds)}; the longest stretch without a successful request ${s(r.timings.outageSeconds)}`,
+          measured: `writes to ${KEYSPACE}/${SHARD} succeeding 2 s on end after ${s(r.timings.timeToRecoverSeconds)}; the longest stretch without any successful request ${s(r.timings.outageSeconds)}`,
         },
         {
           what: 'writes straight to the old primary, after it was cut off',
