@@ -1,7 +1,7 @@
 // The network fault family on a real cluster: each fault does what it says while injected,
 // and healing leaves the node as it was (no rule left, traffic flowing again). One small
 // cluster: one unsharded keyspace, a primary and a replica, semi-sync.
-import type { RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Cluster, ClusterNode, TabletHandle } from '../harness/cluster/cluster';
 import { waitFor } from '../harness/cluster/readiness';
 import { gtidExecuted, replicaThreads, waitForGtids } from '../harness/cluster/replication';
@@ -34,19 +34,24 @@ async function rulesLeft(node: ClusterNode): Promise<boolean> {
   return r.output.includes(CHAIN);
 }
 
-/** Milliseconds each of `n` one-row queries through vtgate took, one after another, on one connection. */
-async function timedQueries(cluster: Cluster, n: number): Promise<number[]> {
+/** Milliseconds each of `n` one-row queries took, one after another, on one connection to vtgate. */
+async function timedQueries(conn: PoolConnection, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await conn.query<RowDataPacket[]>({ sql: 'SELECT id, body FROM notes ORDER BY id DESC LIMIT 1', timeout: 60_000 });
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** One connection to vtgate for `job`, opened before it (a handshake under packet loss can outlast any connect timeout). */
+async function onVtgate<T>(cluster: Cluster, job: (conn: PoolConnection) => Promise<T>): Promise<T> {
   const pool = cluster.vtgatePool({ connectionLimit: 1, database: 'solo' });
   try {
     const conn = await pool.getConnection();
     try {
-      const out: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await conn.query<RowDataPacket[]>({ sql: 'SELECT id, body FROM notes ORDER BY id DESC LIMIT 1', timeout: 60_000 });
-        out.push(performance.now() - t);
-      }
-      return out;
+      return await job(conn);
     } finally {
       conn.release();
     }
@@ -123,21 +128,22 @@ describe('network faults on a real cluster', () => {
       await fault.heal(ctx);
     }
     expect(await rulesLeft(c.vtgate.node)).toBe(false);
-    expect((await timedQueries(c, 1)).length).toBe(1);
+    expect(await onVtgate(c, (conn) => timedQueries(conn, 1))).toHaveLength(1);
   }, 120_000);
 
   test("20 % of vtgate's packets lost: every query still answers, many of them a TCP retransmission (200 ms) later", async () => {
     const c = cluster();
-    const before = await timedQueries(c, 30);
     const fault = new NetworkFault({ label: 'vtgate', pick: () => ({ node: c.vtgate.node }), from: 'everything', effect: { kind: 'loss', percent: 20 } });
     const ctx = ctxOf(c);
-    let during: number[] = [];
-    try {
-      await fault.inject(ctx);
-      during = await timedQueries(c, 30);
-    } finally {
-      await fault.heal(ctx);
-    }
+    const { before, during } = await onVtgate(c, async (conn) => {
+      const before = await timedQueries(conn, 30);
+      try {
+        await fault.inject(ctx);
+        return { before, during: await timedQueries(conn, 30) };
+      } finally {
+        await fault.heal(ctx);
+      }
+    });
     // A query carries four data packets through vtgate (request in, to the tablet, answer back,
     // answer out): with 20 % dropped, 59 % of queries lose one (a quarter or fewer of 30: about
     // 1 in 10,000), and Linux resends a lone lost packet only after its probe timeout (twice the
