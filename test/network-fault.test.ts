@@ -92,7 +92,16 @@ describe('NetworkFault against a node that records what it is told', () => {
     const before = node.commands.length;
     await f.heal(ctx);
     await f.heal(ctx);
-    expect(node.commands.slice(before)).toEqual(HEAL_RULES.map((r) => `iptables -w ${r.join(' ')}`));
+    expect(node.commands.slice(before)).toEqual([...HEAL_RULES.map((r) => `iptables -w ${r.join(' ')}`), 'iptables -w -S']);
+  });
+
+  test('a heal that leaves a rule behind fails, saying what is left', async () => {
+    const node = recordingNode();
+    const f = new NetworkFault({ label: 'primary', pick: () => ({ node }), from: 'cluster', effect: { kind: 'partition' } });
+    const ctx = { cluster: {} as never, timeline: new Timeline() };
+    await f.inject(ctx);
+    node.execInNetwork = async (c: string[]) => ({ exitCode: 0, output: c.includes('-S') ? `-N ${CHAIN}\n-A ${CHAIN} -j DROP` : '' });
+    await expect(f.heal(ctx)).rejects.toThrow(/still in vc-test-tablet's network namespace/);
   });
 
   test('a rule the kernel refuses fails the inject with its message', async () => {

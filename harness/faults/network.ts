@@ -90,8 +90,6 @@ export class NetworkFault implements Fault {
   readonly description: string;
   /** The node the rules went into, once they did. */
   private applied?: ClusterNode;
-  /** The node the fault acted on (known once injected). */
-  node?: ClusterNode;
 
   constructor(private readonly o: NetworkFaultOptions) {
     checkNetworkOptions(o);
@@ -104,7 +102,6 @@ export class NetworkFault implements Fault {
   async inject(ctx: FaultContext): Promise<void> {
     const target = await this.o.pick(ctx);
     const node = target.node;
-    this.node = node;
     const gateway = this.o.from === 'cluster' ? parseGateway((await node.execInNetwork(['cat', '/proc/net/route'])).output) : undefined;
     const rules = injectRules(this.o, gateway);
     // Stale rules from a killed run would make -N fail: cleared first (the container is this run's own).
@@ -125,6 +122,9 @@ export class NetworkFault implements Fault {
     // A node that stopped has lost its namespace, and the rules with it.
     if (!(await node.running())) return;
     await this.clear(node);
+    // Each removal may fail harmlessly on its own; what must hold is that none of the rules is left.
+    const left = await node.execInNetwork(['iptables', '-w', '-S']);
+    if (left.exitCode !== 0 || left.output.includes(CHAIN)) throw new Error(`fault ${this.name}: the rules are still in ${node.name}'s network namespace after the heal: ${left.output.trim().slice(0, 400)}`);
     ctx.timeline.event('remediation', this.name, { node: node.name, action: 'rules removed' });
   }
 

@@ -10,15 +10,15 @@ import type { FaultContext } from './fault';
 
 export type RejoinOutcome = { how: 'replicating' } | { how: 're-provisioned'; why: string; errant?: string };
 
-/** Until the tablet replicates, exits, or VTOrc diagnoses an errant GTID on it. */
-function firstSign(ctx: FaultContext, t: TabletHandle, keyspace: string, shard: string, timeoutMs: number): Promise<string> {
+/** Until the tablet replicates, exits, or (when `errant` is asked for) VTOrc diagnoses an errant GTID on it. */
+function firstSign(ctx: FaultContext, t: TabletHandle, keyspace: string, shard: string, timeoutMs: number, errant: boolean): Promise<string> {
   return waitFor({
     what: `${t.alias} replicating`,
     timeoutMs,
     intervalMs: 250,
     check: async () => {
       if (!(await t.node.running())) return { ready: true, status: 'exited', value: 'it exited' };
-      if ((await vtorcProblems(ctx.cluster, keyspace, shard)).some((p) => p.analysis === 'ErrantGTIDDetected' && p.tablet === t.alias)) {
+      if (errant && (await vtorcProblems(ctx.cluster, keyspace, shard)).some((p) => p.analysis === 'ErrantGTIDDetected' && p.tablet === t.alias)) {
         return { ready: true, status: 'errant GTID (VTOrc)', value: 'errant GTID, as VTOrc diagnosed' };
       }
       const r = await replicaThreads(t).catch((e: Error) => ({ running: false, status: e.message }));
@@ -33,7 +33,7 @@ function firstSign(ctx: FaultContext, t: TabletHandle, keyspace: string, shard: 
  * Rejects when even the re-provisioned tablet does not replicate.
  */
 export async function rejoinAsReplica(ctx: FaultContext, victim: TabletHandle, o: { keyspace: string; shard: string; patienceMs: number; timeoutMs?: number }): Promise<RejoinOutcome> {
-  const sign = await firstSign(ctx, victim, o.keyspace, o.shard, o.patienceMs);
+  const sign = await firstSign(ctx, victim, o.keyspace, o.shard, o.patienceMs, true);
   if (sign === 'replicating') return { how: 'replicating' };
   const errant = /Errant GTID detected - ([^;\n]+)/.exec(await victim.node.logs())?.[1];
   if (await victim.node.running()) await victim.node.kill('SIGKILL');
@@ -42,7 +42,9 @@ export async function rejoinAsReplica(ctx: FaultContext, victim: TabletHandle, o
   await victim.node.start();
   const why = errant ? `errant GTID ${errant}` : sign;
   ctx.timeline.event('remediation', `re-provision ${victim.alias}`, { tablet: victim.alias, why });
-  const again = await firstSign(ctx, victim, o.keyspace, o.shard, o.timeoutMs ?? 60_000);
+  // VTOrc's diagnosis of the old data outlives it by a poll or two (seen beside the hog): after
+  // re-provisioning only the tablet itself is asked.
+  const again = await firstSign(ctx, victim, o.keyspace, o.shard, o.timeoutMs ?? 60_000, false);
   if (again !== 'replicating') throw new Error(`${victim.alias} re-provisioned, and still not replicating: ${again}`);
   return { how: 're-provisioned', why, ...(errant ? { errant } : {}) };
 }

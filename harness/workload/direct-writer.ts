@@ -95,10 +95,6 @@ export class DirectWriter {
     for (const c of this.open) c.destroy();
     this.open.clear();
     await Promise.all(this.loops);
-    return this.all();
-  }
-
-  all(): DirectWrite[] {
     return this.writes.map((w) => ({ ...w }));
   }
 
