@@ -3,7 +3,7 @@
 import { assertOutcome } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
 import { resolveSettings } from '../harness/settings';
-import { topology, unionJoinAcrossKeyspaces } from './regressions';
+import { starJoinThroughRoutingRules, topology, unionJoinAcrossKeyspaces } from './regressions';
 import { sharedCluster } from './support/shared-cluster';
 
 const release = resolveSettings().vitess.release;
@@ -14,5 +14,10 @@ describe('regression catalogue', () => {
   test('Vitess issue 19113: a JOIN with a derived UNION across keyspaces plans and answers', async () => {
     const r = await runExperiment(unionJoinAcrossKeyspaces(release), { cluster: cluster() });
     assertOutcome(r); // on an affected release: failed, and on this check
+  }, 300_000);
+
+  test('Vitess issue 19986: SELECT a.* in a JOIN across keyspaces reached by routing rules answers', async () => {
+    const r = await runExperiment(starJoinThroughRoutingRules(release), { cluster: cluster() });
+    assertOutcome(r);
   }, 300_000);
 });

@@ -1,4 +1,4 @@
-import { CHECK_19113, UNION_JOIN_19113, unionJoinAcrossKeyspaces } from '../experiments/regressions';
+import { CHECK, STAR_JOIN_19986, starJoinThroughRoutingRules, UNION_JOIN_19113, unionJoinAcrossKeyspaces } from '../experiments/regressions';
 import { describeCheck } from '../harness/experiment/assertions';
 
 const judge = (release: string, outcome: unknown) => unionJoinAcrossKeyspaces(release).checks!({ measured: { outcome }, timings: { detectionSeconds: {} } } as never);
@@ -25,6 +25,29 @@ describe('regression case 19113 (JOIN with a derived UNION across keyspaces)', (
   test('a case whose query never ran is not measured, never a pass', () => {
     const [c] = judge('24.0.3', undefined);
     expect(c.status).toBe('not-measured');
-    expect(c.what).toBe(CHECK_19113);
+    expect(c.what).toBe(CHECK.unionJoin);
+  });
+});
+
+describe('regression case 19986 (SELECT a.* across keyspaces through routing rules)', () => {
+  const judge19986 = (release: string, outcome: unknown) => starJoinThroughRoutingRules(release).checks!({ measured: { outcome }, timings: { detectionSeconds: {} } } as never);
+
+  test('expected to fail on the 23 releases before 23.0.4, on its own check', () => {
+    expect(STAR_JOIN_19986.affected).toEqual(['23.0.0', '23.0.2', '23.0.3']);
+    const [c] = judge19986('23.0.3', { ok: 0, failed: 20, error: 'VT09015: schema tracking required' });
+    expect(starJoinThroughRoutingRules('23.0.3').negativeControl!.failsWith.test(describeCheck(c))).toBe(true);
+    // The other case's failure is not this one's.
+    expect(starJoinThroughRoutingRules('23.0.3').negativeControl!.failsWith.test(describeCheck(judge('23.0.0', { ok: 0, failed: 20 })[0]))).toBe(false);
+    for (const r of ['23.0.5', '24.0.3']) expect(starJoinThroughRoutingRules(r).negativeControl).toBeUndefined();
+  });
+
+  test('the row with all of table_a\'s columns passes', () => {
+    expect(judge19986('24.0.3', { ok: 20, failed: 0, rows: [{ id: 1, fk: 10, name: 'a' }] })[0].pass).toBe(true);
+    expect(judge19986('24.0.3', { ok: 20, failed: 0, rows: [] })[0].pass).toBe(false);
+  });
+
+  test('titles name no release (a vet matches by title)', () => {
+    expect(starJoinThroughRoutingRules('23.0.3').title).toBe(starJoinThroughRoutingRules('24.0.3').title);
+    expect(unionJoinAcrossKeyspaces('23.0.0').title).toBe(unionJoinAcrossKeyspaces('24.0.3').title);
   });
 });
