@@ -27,6 +27,13 @@ export interface DirectWriterOptions {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The harness's own statements (the table's DDL, the look-up) give up after this: under semi-sync
+ * a DDL with no replica to acknowledge it waits forever, and a run must fail, never hang (a run
+ * beside a second cluster once hung past its test's timeout, its load still running).
+ */
+const OWN_STATEMENT_MS = 60_000;
+
 export class DirectWriter {
   private readonly writes: DirectWrite[] = [];
   private running = true;
@@ -47,7 +54,7 @@ export class DirectWriter {
     const w = new DirectWriter(target, o);
     const conn = await target.mysql();
     try {
-      await conn.query(`CREATE TABLE IF NOT EXISTS ${w.table} (token VARCHAR(40) PRIMARY KEY, at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`);
+      await conn.query({ sql: `CREATE TABLE IF NOT EXISTS ${w.table} (token VARCHAR(40) PRIMARY KEY, at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`, timeout: OWN_STATEMENT_MS });
     } finally {
       conn.destroy();
     }
@@ -104,7 +111,7 @@ export class DirectWriter {
     try {
       const found = new Set<string>();
       for (let i = 0; i < tokens.length; i += 500) {
-        const [rows] = await conn.query<RowDataPacket[]>(`SELECT token FROM \`${t.dbName}\`.\`${DIRECT_TABLE}\` WHERE token IN (?)`, [tokens.slice(i, i + 500)]);
+        const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT token FROM \`${t.dbName}\`.\`${DIRECT_TABLE}\` WHERE token IN (?)`, values: [tokens.slice(i, i + 500)], timeout: OWN_STATEMENT_MS });
         for (const r of rows) found.add(String(r.token));
       }
       return found;
@@ -117,7 +124,7 @@ export class DirectWriter {
   static async drop(primary: TabletHandle): Promise<void> {
     const conn = await primary.mysql();
     try {
-      await conn.query(`DROP TABLE IF EXISTS \`${primary.dbName}\`.\`${DIRECT_TABLE}\``);
+      await conn.query({ sql: `DROP TABLE IF EXISTS \`${primary.dbName}\`.\`${DIRECT_TABLE}\``, timeout: OWN_STATEMENT_MS });
     } finally {
       conn.destroy();
     }
