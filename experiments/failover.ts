@@ -12,7 +12,7 @@ import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/ass
 import { Figure, figure, isMeasured, notMeasured } from '../harness/experiment/figure';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { act, awaitRecovery, injectFault } from '../harness/experiment/steps';
-import { firstAlarm, onsetAfter, seconds, settledAt } from '../harness/experiment/timings';
+import { firstAlarm, onsetAfter, seconds, secondsBetween, secondsSince, settledAt } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { shardWriteProbes, shardWritesIn, VtorcProbe } from '../harness/observe/failover-probes';
 import { effectEvent } from '../harness/faults/fault';
@@ -164,7 +164,6 @@ async function redeployDirectApp(ctx: ExperimentContext): Promise<void> {
   }
 }
 
-const since = (t: number | undefined, from: number) => (t === undefined ? null : seconds(t - from));
 
 export type FailoverMeasures = {
   victim?: string;
@@ -358,22 +357,22 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
     vtorcAnalyses: [...new Set(diagnosed.map((d) => d.analysis))],
     vtorcRecovery: recovered?.type,
     vtorcFailedRecoveries: failedRecoveries,
-    vtorcNoticedSeconds: since(diagnosed[0]?.t, injectAt),
-    vtorcRecoveredSeconds: since(recovered?.t, injectAt),
-    newPrimaryServesSeconds: since(served, injectAt),
+    vtorcNoticedSeconds: secondsSince(diagnosed[0]?.t, injectAt),
+    vtorcRecoveredSeconds: secondsSince(recovered?.t, injectAt),
+    newPrimaryServesSeconds: secondsSince(served, injectAt),
     errorRateBaseline: facts.errorRateBaseline,
-    errorRateBackSeconds: since(back5, injectAt),
+    errorRateBackSeconds: secondsSince(back5, injectAt),
     failedRequests: after.length,
     mainPool: mainPool ? { total: num(mainPool, 'total'), usable: num(mainPool, 'usable') } : { total: notMeasured('no pool check of the main app was recorded'), usable: notMeasured('no pool check of the main app was recorded') },
     otherShard: { failedWrites: otherShard.failedWrites, maxWriteMs: otherShard.maxWriteMs, clientErrorsNamingIt },
     ...(beforeDeath ? { beforeDeath: { seconds: seconds(diedAt! - injectAt), otherShardMaxWriteMs: beforeDeath.other.maxWriteMs, faultShardMaxWriteMs: beforeDeath.fault.maxWriteMs } } : {}),
     faultShard: { failedWrites: faultShard.failedWrites, maxWriteMs: faultShard.maxWriteMs },
     rejoin: {
-      restartSeconds: since(rejoinAt('restarted')?.t, injectAt),
-      replicatingSeconds: since(rejoinAt('replicating')?.t, injectAt),
-      caughtUpSeconds: since(rejoinAt('caught up')?.t, injectAt),
+      restartSeconds: secondsSince(rejoinAt('restarted')?.t, injectAt),
+      replicatingSeconds: secondsSince(rejoinAt('replicating')?.t, injectAt),
+      caughtUpSeconds: secondsSince(rejoinAt('caught up')?.t, injectAt),
       ...(typeof role === 'string' ? { role } : {}),
-      ...(typeof errant === 'string' ? { errantGtid: errant, reprovisionSeconds: since(rejoinAt('re-provisioned')?.t, injectAt) } : {}),
+      ...(typeof errant === 'string' ? { errantGtid: errant, reprovisionSeconds: secondsSince(rejoinAt('re-provisioned')?.t, injectAt) } : {}),
       ...(typeof rejoinError === 'string' ? { error: rejoinError } : {}),
     },
     sideApps,
@@ -405,7 +404,6 @@ export function counterRises(series: readonly [number, number][], from: number):
   return out;
 }
 
-const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : seconds((a - b) * 1000));
 
 export function failoverChecks(r: Pick<ExperimentResult<FailoverMeasures>, 'measured' | 'timings'>): Check[] {
   const m = r.measured;
@@ -421,8 +419,8 @@ export function failoverChecks(r: Pick<ExperimentResult<FailoverMeasures>, 'meas
     equals('client errors naming the other shard', m.otherShard.clientErrorsNamingIt, 0, 'errors'),
     atMost("other shard's slowest write during the failover", m.otherShard.maxWriteMs, THRESHOLDS.otherShardMaxWriteMs, 'ms'),
     // One name whatever happened (a vet compares checks by name); an errant GTID shows in the measures.
-    atMost('old primary replicating again, after its restart (re-provisioned when refused for an errant GTID)', diff(m.rejoin.replicatingSeconds, m.rejoin.restartSeconds), THRESHOLDS.rejoinSeconds),
-    atMost('old primary caught up, after replicating', diff(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
+    atMost('old primary replicating again, after its restart (re-provisioned when refused for an errant GTID)', secondsBetween(m.rejoin.replicatingSeconds, m.rejoin.restartSeconds), THRESHOLDS.rejoinSeconds),
+    atMost('old primary caught up, after replicating', secondsBetween(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
     equals('old primary rejoined as a replica', m.rejoin.role === 'replica' ? 1 : 0, 1),
   ];
   // The incident's way to die: the kernel kills mysqld for memory, and the query loses its connection.

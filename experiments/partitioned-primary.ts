@@ -13,7 +13,7 @@ import { atMost, Check, equals } from '../harness/experiment/assertions';
 import type { Experiment, ExperimentResult } from '../harness/experiment/experiment';
 import { Figure, figure, isMeasured, notMeasured } from '../harness/experiment/figure';
 import { act, awaitRecovery, injectFault, type RecoverySignal, type StepContext } from '../harness/experiment/steps';
-import { firstAlarm, recoveredAt, seconds } from '../harness/experiment/timings';
+import { firstAlarm, recoveredAt, secondsBetween, secondsSince } from '../harness/experiment/timings';
 import { NetworkFault } from '../harness/faults/network';
 import { rejoinAsReplica } from '../harness/faults/rejoin';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
@@ -105,8 +105,6 @@ const SHARD_WRITES_BACK: RecoverySignal = {
 };
 
 const HEAL_STEP = 'the partition heals; the deposed primary rejoins as a replica';
-const since = (t: number | undefined, from: number) => (t === undefined ? null : seconds(t - from));
-const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : seconds((a - b) * 1000));
 
 export function partitionedPrimary(o: PartitionOptions = {}): Experiment<PartitionMeasures> {
   let victim: TabletHandle | undefined;
@@ -254,13 +252,13 @@ export function measurePartition(events: readonly TimelineEvent[], injectAt: num
     faultShard: m.faultShard,
     replicaNetTimeoutSeconds: figure(typeof rnt === 'number' ? rnt : undefined, 'replica_net_timeout was not read from a replica'),
     rejoin: {
-      healedSeconds: since(note(NOTES.healed)?.t, injectAt),
+      healedSeconds: secondsSince(note(NOTES.healed)?.t, injectAt),
       // VTOrc's repairs of the old primary that failed once it was reachable again.
-      vtorcFailedFixes: m.vtorcFailedRecoveries.filter((f) => f.type === 'FixReplica' && f.seconds >= (since(note(NOTES.healed)?.t, injectAt) ?? Infinity)).length,
+      vtorcFailedFixes: m.vtorcFailedRecoveries.filter((f) => f.type === 'FixReplica' && f.seconds >= (secondsSince(note(NOTES.healed)?.t, injectAt) ?? Infinity)).length,
       ...(str(replicating?.data?.how) ? { how: str(replicating?.data?.how) } : {}),
       ...(str(replicating?.data?.why) ? { why: str(replicating?.data?.why) } : {}),
-      replicatingSeconds: since(replicating?.t, injectAt),
-      caughtUpSeconds: since(caughtUp?.t, injectAt),
+      replicatingSeconds: secondsSince(replicating?.t, injectAt),
+      caughtUpSeconds: secondsSince(caughtUp?.t, injectAt),
       ...(str(caughtUp?.data?.role) ? { role: str(caughtUp?.data?.role) } : {}),
       ...(failedStep ? { error: String(failedStep.data?.message) } : {}),
     },
@@ -285,8 +283,8 @@ export function partitionChecks(r: Pick<ExperimentResult<PartitionMeasures>, 'me
     atMost('first alarm', firstAlarm(r.timings.detectionSeconds), THRESHOLDS.detectSeconds),
     equals('failed writes on the other shard', m.otherShard.failedWrites, 0, 'writes'),
     equals('client errors naming the other shard', m.otherShard.clientErrorsNamingIt, 0, 'errors'),
-    atMost(`old primary replicating again, after the partition healed (re-provisioned when VTOrc had not made it a replica within ${THRESHOLDS.vtorcPatienceSeconds} s)`, diff(m.rejoin.replicatingSeconds, m.rejoin.healedSeconds), THRESHOLDS.rejoinSeconds),
-    atMost('old primary caught up, after replicating', diff(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
+    atMost(`old primary replicating again, after the partition healed (re-provisioned when VTOrc had not made it a replica within ${THRESHOLDS.vtorcPatienceSeconds} s)`, secondsBetween(m.rejoin.replicatingSeconds, m.rejoin.healedSeconds), THRESHOLDS.rejoinSeconds),
+    atMost('old primary caught up, after replicating', secondsBetween(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),
     equals('old primary rejoined as a replica', m.rejoin.role === 'replica' ? 1 : 0, 1),
   ];
 }

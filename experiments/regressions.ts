@@ -7,6 +7,7 @@ import { SEQUENCE_KEYSPACE } from '../harness/cluster/default-topology';
 import { usePool } from '../harness/cluster/pool';
 import { waitFor } from '../harness/cluster/readiness';
 import type { Topology } from '../harness/cluster/topology';
+import { servedVSchema } from '../harness/cluster/vschema';
 import { holds } from '../harness/experiment/assertions';
 import type { Experiment } from '../harness/experiment/experiment';
 import { injectFault } from '../harness/experiment/steps';
@@ -104,9 +105,7 @@ const UNION_JOIN: QueryRegression = {
 
 /** Whether vtgate's schema tracker has given a table its columns (vtgate's /debug/vschema). */
 async function tracked(cluster: Cluster, keyspace: string, table: string): Promise<boolean> {
-  const v = (await (await fetch(`${cluster.vtgate.debugUrl}/debug/vschema`, { signal: AbortSignal.timeout(2000) })).json()) as {
-    keyspaces?: Record<string, { tables?: Record<string, { column_list_authoritative?: boolean }> }>;
-  };
+  const v = await servedVSchema(cluster);
   return v.keyspaces?.[keyspace]?.tables?.[table]?.column_list_authoritative === true;
 }
 

@@ -15,6 +15,7 @@ import { replicaThreads } from './replication';
 import { reapOrphans, removeRun } from './reaper';
 import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
 import { ExecVtctldClient, tabletTypeName, TopoTablet } from './vtctld-client';
+import { servedVSchema } from './vschema';
 import { runDir } from '../paths';
 import { resolveSettings, Settings, SettingsInput } from '../settings';
 
@@ -444,9 +445,7 @@ export class DockerCluster implements Cluster {
       subject: 'vtgate',
       timeoutMs: this.timeout(),
       check: async () => {
-        const served = (await (await fetch(`${this.vtgate.debugUrl}/debug/vschema`)).json()) as {
-          keyspaces?: Record<string, { tables?: Record<string, unknown> }>;
-        };
+        const served = await servedVSchema(this);
         const pool = this.probePool();
         for (const ks of this.topology.keyspaces) {
           const want = Object.keys(ks.vschema.tables ?? {});

@@ -106,6 +106,12 @@ export function settledAt(series: [number, number][], from: number, ceiling: num
 /** Milliseconds as seconds, to the millisecond (how results record times). */
 export const seconds = (ms: number): number => Math.round(ms) / 1000;
 
+/** Seconds from `from` to the instant `t` (timeline ms); null when `t` never came. */
+export const secondsSince = (t: number | undefined, from: number): number | null => (t === undefined ? null : seconds(t - from));
+
+/** Seconds from `b` to `a`, both in seconds; null when either was not recorded. */
+export const secondsBetween = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : seconds((a - b) * 1000));
+
 /** Seconds from injection to the earliest alarm of any detector; null when none fired. */
 export function firstAlarm(detectionSeconds: Record<string, number | null>): number | null {
   const fired = Object.values(detectionSeconds).filter((v): v is number => v !== null);

@@ -104,7 +104,7 @@ export class NetworkFault implements Fault {
     const node = target.node;
     const gateway = this.o.from === 'cluster' ? parseGateway((await node.execInNetwork(['cat', '/proc/net/route'])).output) : undefined;
     const rules = injectRules(this.o, gateway);
-    // Stale rules from a killed run would make -N fail: cleared first (the container is this run's own).
+    // Rules a failed heal left would make -N fail: cleared first (the node is this run's own).
     await this.clear(node);
     issued(ctx, this.name, { node: node.name, ...(target.alias ? { tablet: target.alias } : {}), from: this.o.from, ...(this.o.ports ? { ports: this.o.ports } : {}), effect: this.o.effect.kind });
     this.applied = node;

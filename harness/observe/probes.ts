@@ -4,7 +4,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Cluster, TabletHandle } from '../cluster/cluster';
 import { nextIdInShard, parseShardName } from '../cluster/keyrange';
-import { getVSchema } from '../cluster/vschema';
+import { getVSchema, type ServedKeyspace, servedVSchema } from '../cluster/vschema';
 import { INBOX_KEYSPACE } from '../workload/schema';
 import { type StallMeter, startStallMeter, STALL_SERIES } from './stall-meter';
 import type { Timeline } from './timeline';
@@ -218,7 +218,7 @@ export function canonical(value: unknown): string {
 }
 
 /** The routing shape vtgate serves for a keyspace: what it routes, not its bookkeeping. */
-export function servedShape(ks: { sharded?: boolean; tables?: Record<string, { type?: string }>; vindexes?: Record<string, { type?: string }> } | undefined): string {
+export function servedShape(ks: ServedKeyspace | undefined): string {
   if (!ks) return 'absent';
   const tables = Object.keys(ks.tables ?? {}).sort();
   const vindexes = Object.keys(ks.vindexes ?? {}).sort();
@@ -242,9 +242,7 @@ export class VSchemaProbe implements Probe {
   ) {}
 
   private async read(): Promise<{ stored: Map<string, string>; served: Map<string, string>; raw: Map<string, unknown> }> {
-    const servedAll = (await (await fetch(`${this.cluster.vtgate.debugUrl}/debug/vschema`, { signal: AbortSignal.timeout(2000) })).json()) as {
-      keyspaces?: Record<string, never>;
-    };
+    const servedAll = await servedVSchema(this.cluster);
     const stored = new Map<string, string>();
     const served = new Map<string, string>();
     const raw = new Map<string, unknown>();
