@@ -1,4 +1,4 @@
-import { CHECK, STAR_JOIN_19986, starJoinThroughRoutingRules, UNION_JOIN_19113, unionJoinAcrossKeyspaces } from '../experiments/regressions';
+import { CHECK, failedMoveKeepsVSchema, insertAfterSequencedMove, SEQUENCED_MOVE_19225, STAR_JOIN_19986, starJoinThroughRoutingRules, UNION_JOIN_19113, unionJoinAcrossKeyspaces } from '../experiments/regressions';
 import { describeCheck } from '../harness/experiment/assertions';
 
 const judge = (release: string, outcome: unknown) => unionJoinAcrossKeyspaces(release).checks!({ measured: { outcome }, timings: { detectionSeconds: {} } } as never);
@@ -49,5 +49,51 @@ describe('regression case 19986 (SELECT a.* across keyspaces through routing rul
   test('titles name no release (a vet matches by title)', () => {
     expect(starJoinThroughRoutingRules('23.0.3').title).toBe(starJoinThroughRoutingRules('24.0.3').title);
     expect(unionJoinAcrossKeyspaces('23.0.0').title).toBe(unionJoinAcrossKeyspaces('24.0.3').title);
+  });
+});
+
+describe('regression case 19225 (inserts after an empty auto-increment table is moved with its sequence)', () => {
+  const judge19225 = (release: string, outcome: unknown) => insertAfterSequencedMove(release).checks!({ measured: { outcome }, timings: { detectionSeconds: {} } } as never);
+
+  test('expected to fail on 23.0.0 only, on its own check', () => {
+    expect(SEQUENCED_MOVE_19225.affected).toEqual(['23.0.0']);
+    const [c] = judge19225('23.0.0', { ok: 0, failed: 20, error: 'widgets_1_1_seq is not a sequence' });
+    expect(c.pass).toBe(false);
+    expect(insertAfterSequencedMove('23.0.0').negativeControl!.failsWith.test(describeCheck(c))).toBe(true);
+    for (const r of ['23.0.2', '24.0.3']) expect(insertAfterSequencedMove(r).negativeControl).toBeUndefined();
+  });
+
+  test('every insert given an id passes; an insert with no generated id does not', () => {
+    expect(judge19225('24.0.3', { ok: 20, failed: 0, insertId: 20 })[0].pass).toBe(true);
+    expect(judge19225('24.0.3', { ok: 20, failed: 0, insertId: 0 })[0].pass).toBe(false);
+    expect(judge19225('24.0.3', { ok: 20, failed: 0 })[0].pass).toBe(false);
+  });
+
+  test('each build of the case moves a table of its own (a cluster may run it twice)', () => {
+    const sql = () => (insertAfterSequencedMove('24.0.3').fault as unknown as { o: { sql: string } }).o.sql;
+    expect(sql()).not.toBe(sql());
+  });
+});
+
+describe('regression case 19115 (a failed MoveTables keeps the target VSchema)', () => {
+  const judge19115 = (release: string, fault: { error?: string; changed: boolean }) => {
+    const x = failedMoveKeepsVSchema(release);
+    Object.assign(x.fault, { error: fault.error, changed: () => fault.changed });
+    return x;
+  };
+
+  test('a VSchema changed by a MoveTables that failed on the time zone fails the case, as expected on 23.0.0', () => {
+    const x = judge19115('23.0.0', { error: 'unable to perform time_zone conversions', changed: true });
+    const [c] = x.checks!({} as never);
+    expect(c.pass).toBe(false);
+    expect(x.negativeControl!.failsWith.test(describeCheck(c))).toBe(true);
+    expect(judge19115('24.0.3', { error: 'unable to perform time_zone conversions', changed: false }).checks!({} as never)[0].pass).toBe(true);
+  });
+
+  test('a MoveTables that did not fail, or failed on something else, measures nothing', () => {
+    expect(judge19115('24.0.3', { changed: false }).checks!({} as never)[0].status).toBe('not-measured');
+    const other = judge19115('24.0.3', { error: 'table not found', changed: false }).checks!({} as never)[0];
+    expect(other.status).toBe('not-measured');
+    expect(describeCheck(other)).toMatch(/not on the time-zone check/);
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../paths';
+import type { MatrixCase } from '../report/vet-matrix';
 
 /** One experiment as the experiments folder lists it. */
 export interface CatalogEntry {
@@ -24,6 +25,14 @@ export interface Catalog {
   /** The experiments folder it was loaded from. */
   dir: string;
   entries: readonly Experiment[];
+  /** The known regressions `vet-matrix` runs, when the folder lists them (its REGRESSIONS export). */
+  regressions?: RegressionCatalogue;
+}
+
+/** The experiment holding the regression cases (one test per case, titled "Vitess issue N: ..."), and the cases. */
+export interface RegressionCatalogue {
+  experiment: string;
+  cases: readonly MatrixCase[];
 }
 
 /** A catalog that is missing or malformed: said once, exit 2, nothing started. */
@@ -72,8 +81,27 @@ export function validateCatalog(exported: unknown, dir: string, fileExists: (pat
     seen.add(entry.name);
     entries.push({ name: entry.name, file: entry.file, description: entry.description, path: join(dir, entry.file) });
   });
+  const regressions = (exported as { REGRESSIONS?: unknown }).REGRESSIONS;
+  if (regressions !== undefined) problems.push(...regressionProblems(regressions, seen));
   if (problems.length) throw new CatalogError(`${where} is malformed (${HOW}):\n  ${problems.join('\n  ')}`);
-  return { dir, entries };
+  return { dir, entries, ...(regressions !== undefined ? { regressions: regressions as RegressionCatalogue } : {}) };
+}
+
+const RELEASE = /^\d+\.\d+\.\d+$/;
+
+/** What is wrong with a REGRESSIONS export: { experiment: a CATALOG name, cases: [{ issue, affected, fixedIn, fix }] }. */
+function regressionProblems(raw: unknown, names: ReadonlySet<string>): string[] {
+  const r = (raw ?? {}) as { experiment?: unknown; cases?: unknown };
+  const problems: string[] = [];
+  if (typeof r.experiment !== 'string' || !names.has(r.experiment)) problems.push('REGRESSIONS.experiment must name an experiment of CATALOG');
+  if (!Array.isArray(r.cases) || !r.cases.length) return [...problems, 'REGRESSIONS.cases must list at least one case'];
+  r.cases.forEach((c: unknown, i) => {
+    const k = (c ?? {}) as Partial<Record<keyof MatrixCase, unknown>>;
+    const ok = Number.isInteger(k.issue) && Array.isArray(k.affected) && k.affected.length > 0 && k.affected.every((a) => typeof a === 'string' && RELEASE.test(a))
+      && typeof k.fixedIn === 'string' && RELEASE.test(k.fixedIn) && typeof k.fix === 'string';
+    if (!ok) problems.push(`REGRESSIONS.cases[${i}]: needs issue (a number), affected (releases like 23.0.0), fixedIn (a release) and fix`);
+  });
+  return problems;
 }
 
 /** Loads and checks the catalog of an experiments folder. `load` is `require` (ts-node or Jest compile TypeScript). */

@@ -20,6 +20,8 @@ import { Catalog, CatalogError, EXPERIMENTS_ENV, Experiment, experimentList, exp
 import { EXIT, vetExitCode } from './exit-codes';
 import { RunOutcome, runChaos } from './run';
 import { assertVitessAvailable } from './vitess-available';
+import { runVetMatrix, VET_MATRIX_FILE } from './vet-matrix';
+import { matrixReleases } from '../report/vet-matrix';
 
 /** A mistake in how the command was called: said once, exit 2, nothing started. */
 class UsageError extends Error {
@@ -234,6 +236,42 @@ program
     if (!run.experiments.length) throw new UsageError(`${path} holds no experiment report (<experiment>.json)`);
     out(await writeHtmlReport(path, run));
   });
+
+program
+  .command('vet-matrix')
+  .description('every known regression (the catalog\'s REGRESSIONS) on every release it names and the default: caught, clean or not reproducible, with the figure measured')
+  .option('--releases <list>', 'only these releases, comma-separated (default: every release the cases name that can run here, and the default release)')
+  .option('--db <database>', 'database server, e.g. mysql-9.7 (env VITESS_CHAOS_DB)')
+  .addHelpText('after', () => `\nBuilds each release's images when missing (a release's binaries: 14 min cold, 3-6 min beside a neighbouring release's Go build cache), then runs the regression experiment on it. Writes ${VET_MATRIX_FILE} after each release and prints a table (release x case).\n\nExit: 0 every case caught on its affected releases and clean on the others; 1 any other cell (not reproducible, failed, not run); 2 usage or environment error; 130 interrupted.`)
+  .action(async (opts: { releases?: string; db?: string }) => {
+    const cat = catalog();
+    const catalogue = cat.regressions;
+    if (!catalogue) throw new UsageError(`the experiment catalog in ${cat.dir} exports no REGRESSIONS: nothing to run`);
+    const [entry] = pickExperiments([catalogue.experiment]);
+    const runnable = (release: string) => whyNot(release, opts.db) === undefined;
+    const picked = opts.releases
+      ? { run: opts.releases.split(',').map((r) => r.trim()).filter(Boolean), skipped: [] as string[] }
+      : matrixReleases(catalogue.cases, runnable, [resolveSettings({ database: opts.db }).vitess.release]);
+    if (!picked.run.length) throw new UsageError('no release to run');
+    const settings = picked.run.map((r) => resolveSettings({ vitess: r, database: opts.db }));
+    await preflight(settings);
+    const skipped = picked.skipped.map((release) => ({ release, why: whyNot(release, opts.db) ?? '' }));
+    for (const s of skipped) say(`vet matrix: leaving out Vitess ${s.release}: ${s.why}`);
+    const { table, code } = await runVetMatrix({ catalogue, entry, settings, skipped, say, print: printOutcome });
+    out(table);
+    out(`vet matrix: ${VET_MATRIX_FILE}`);
+    exitCode = code;
+  });
+
+/** Why a release cannot run with this database here (undefined: it can). */
+function whyNot(release: string, db?: string): string | undefined {
+  try {
+    resolveSettings({ vitess: release, database: db });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 const images = program.command('images').description('build or list the images clusters run on');
 

@@ -19,8 +19,10 @@ export interface NewQueryOutcome {
   failed: number;
   /** The first error's message, if any run failed. */
   error?: string;
-  /** The rows of the last run that answered, as JSON-safe values. */
+  /** The rows of the last run that answered, as JSON-safe values (a SELECT). */
   rows?: Record<string, string | number | null>[];
+  /** The id the last run that answered was given (an INSERT; 0 when none was generated). */
+  insertId?: number;
 }
 
 export class NewQueryFault implements Fault {
@@ -41,7 +43,8 @@ export class NewQueryFault implements Fault {
         try {
           const [rows] = await pool.query(this.o.sql);
           out.ok++;
-          out.rows = JSON.parse(JSON.stringify(rows)) as NewQueryOutcome['rows'];
+          if (Array.isArray(rows)) out.rows = JSON.parse(JSON.stringify(rows)) as NewQueryOutcome['rows'];
+          else out.insertId = rows.insertId;
         } catch (e) {
           out.failed++;
           out.error ??= (e as Error).message.slice(0, 300);
@@ -51,6 +54,6 @@ export class NewQueryFault implements Fault {
     observedEffect(ctx, this.name, 'ran', { ...out });
   }
 
-  /** Nothing to undo: the query changed no data. */
+  /** Nothing to undo: a read changed nothing, and the rows a write added are the case's own. */
   async heal(): Promise<void> {}
 }
