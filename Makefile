@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test unit chaos experiment images docker bench bench-engine soak compat clean clean-images deps
+.PHONY: test unit chaos experiment images docker bench bench-engine soak compat vet-matrix clean clean-images deps
 
 # Installs node modules when package-lock.json changed (or on a fresh clone). `npm install`
 # against the committed lock, not `npm ci`: npm 11.19 rejects its own lock in `npm ci` over
@@ -46,6 +46,11 @@ bench-engine: deps docker
 # beside it, SOAK_FILES="experiments/a.chaos.ts ..." for some files: reports/soak.{json,md} (soak-hog.* with the hog).
 soak: deps docker
 	npx ts-node --transpile-only bench/soak.ts
+
+# Every known regression on every release it names, and the default release (outside `make test`:
+# it builds the releases it lacks): reports/vet-matrix.json and a table. RELEASES=23.0.0,23.0.2 for some.
+vet-matrix: deps docker
+	npx ts-node --transpile-only harness/cli/main.ts vet-matrix $(if $(RELEASES),--releases $(RELEASES))
 
 # Removes every container and network any run left (images stay; `make clean-images` drops them).
 clean: deps

@@ -35,10 +35,10 @@ describe('vet matrix', () => {
   test('the recorded 23.0.0 runs read as caught, with what they measured', () => {
     const cell = matrixCell(CASE_19225, '23.0.0', summary(19225, true, seq.result.experiment), seq);
     expect(cell).toMatchObject({ verdict: 'caught', expected: 'caught' });
-    expect(cell.figure).toMatch(/^20 of 20 runs failed: .*is not a sequence/);
+    expect(cell.figure).toMatch(/^20 of 20 runs failed: widgets_\d+_\d+_seq is not a sequence$/);
     expect(asExpected(cell)).toBe(true);
     const m = matrixCell(CASE_19115, '23.0.0', summary(19115, true, move.result.experiment), move);
-    expect(m.figure).toMatch(/target VSchema changed/);
+    expect(m.figure).toBe('MoveTables failed (on the time-zone check, as the case makes it); target VSchema changed');
   });
 
   test('on an affected release, a run that passed is not reproducible; one that failed elsewhere is failed', () => {

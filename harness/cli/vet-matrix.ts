@@ -57,7 +57,7 @@ export async function runVetMatrix(o: VetMatrixOptions): Promise<{ matrix: VetMa
     const t1 = Date.now();
     const outcome = await runChaos([o.entry], { settings, say: o.say });
     o.print(outcome);
-    matrix.costs.push({ release, imagesSeconds: Math.round((t1 - t0) / 100) / 10, runSeconds: Math.round((Date.now() - t1) / 100) / 10, runDirs: outcome.runDirs });
+    matrix.costs.push({ release, imagesSeconds: (t1 - t0) / 1000, runSeconds: (Date.now() - t1) / 1000, runDirs: outcome.runDirs });
     matrix.cells.push(...releaseCells(o.catalogue.cases, release, summarize(outcome.experiments, outcome.cases), outcome.experiments));
     if (outcome.code === EXIT.interrupted) {
       matrix.incomplete = `interrupted during Vitess ${release}`;

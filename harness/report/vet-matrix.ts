@@ -50,6 +50,9 @@ export const issueOf = (name: string): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
+/** An error as Vitess words it: without the gRPC wrapping and the caller id around it. */
+const vitessWords = (error: string) => error.replace(/^[\s\S]*?desc = /, '').replace(/\s*\(CallerID: [^)]*\)[\s\S]*$/, '');
+
 /** The figure a regression case measured, in words; undefined when its report has none. */
 export function caseFigure(report: ExperimentReport | undefined): string | undefined {
   const m = report?.result.measured as Record<string, unknown> | undefined;
@@ -57,9 +60,12 @@ export function caseFigure(report: ExperimentReport | undefined): string | undef
   const o = m.outcome as { ok?: number; failed?: number; error?: string } | undefined;
   if (o && typeof o.ok === 'number' && typeof o.failed === 'number') {
     const runs = o.ok + o.failed;
-    return o.failed ? `${o.failed} of ${runs} runs failed: ${o.error ?? 'no error recorded'}` : `${o.ok} of ${runs} runs answered`;
+    return o.failed ? `${o.failed} of ${runs} runs failed: ${o.error ? vitessWords(o.error) : 'no error recorded'}` : `${o.ok} of ${runs} runs answered`;
   }
-  if (typeof m.changed === 'boolean') return `MoveTables failed (${String(m.error ?? '').slice(0, 80)}); target VSchema ${m.changed ? 'changed' : 'unchanged'}`;
+  if (typeof m.changed === 'boolean') {
+    const error = vitessWords(String(m.error ?? ''));
+    return `MoveTables failed (${/time.?zone/i.test(error) ? 'on the time-zone check, as the case makes it' : error.slice(0, 80)}); target VSchema ${m.changed ? 'changed' : 'unchanged'}`;
+  }
   return undefined;
 }
 
@@ -93,7 +99,7 @@ export const asExpected = (cell: MatrixCell) => cell.verdict === cell.expected;
 /** The README's table: a row per release, a column per case; each cell its verdict and figure. */
 export function matrixTable(cases: readonly MatrixCase[], cells: readonly MatrixCell[]): string {
   const releases = [...new Set(cells.map((c) => c.release))].sort(byRelease);
-  const head = `| release | ${cases.map((c) => `issue ${c.issue} (affected ${c.affected.join(', ')}; fixed ${c.fixedIn})`).join(' | ')} |`;
+  const head = `| release | ${cases.map((c) => `${c.issue} (fixed in ${c.fixedIn})`).join(' | ')} |`;
   const rule = `|---|${cases.map(() => '---').join('|')}|`;
   const rows = releases.map((r) => {
     const row = cases.map((c) => {
