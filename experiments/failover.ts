@@ -12,9 +12,10 @@ import { atLeast, atMost, Check, equals, holds } from '../harness/experiment/ass
 import { Figure, figure, isMeasured, notMeasured } from '../harness/experiment/figure';
 import type { Experiment, ExperimentContext, ExperimentResult, IncidentStep } from '../harness/experiment/experiment';
 import { act, awaitRecovery, injectFault } from '../harness/experiment/steps';
-import { firstAlarm, onsetAfter, seconds, secondsBetween, secondsSince, settledAt } from '../harness/experiment/timings';
+import { firstAlarm, onsetAfter, seconds, secondsBetween, secondsSince, settledAt, slowestBeyondStall } from '../harness/experiment/timings';
 import { errorRateHigh, heartbeatAnomaly, p99LatencyHigh } from '../harness/observe/detectors';
 import { shardWriteProbes, shardWritesIn, VtorcProbe } from '../harness/observe/failover-probes';
+import { stallReadings } from '../harness/observe/stall-meter';
 import { effectEvent } from '../harness/faults/fault';
 import { PrimaryDeath, PrimaryDeathFault } from '../harness/faults/primary';
 import type { Timeline, TimelineEvent } from '../harness/observe/timeline';
@@ -49,7 +50,12 @@ export const THRESHOLDS = {
   errorRateBackSeconds: 15,
   /** Any alarm must fire within 10 s (the incident's first page came after 5 minutes). */
   detectSeconds: 10,
-  /** The untouched shard's slowest probe write from the primary's death until clients are back at baseline (steady: 100-200 ms at worst). */
+  /**
+   * The untouched shard's slowest probe write from the primary's death until clients are back at
+   * baseline (steady: 100-200 ms at worst), less the instrument's own stall within it: beside a
+   * busy neighbour the whole host stalled 1.6 s once (harness and app alike, 4 Dec 2026), and a
+   * write in flight then was timed at 1,639 ms by a process that could not run.
+   */
   otherShardMaxWriteMs: 1000,
   /** The old primary, started again, must replicate from the new one within 60 s and catch up within 60 s more. */
   rejoinSeconds: 60,
@@ -183,7 +189,8 @@ export type FailoverMeasures = {
   /** The main app's pool as the check step tried it (not measured when no check was recorded). */
   mainPool: { total: Figure; usable: Figure };
   /** Probe writes from the primary's death until clients were back at baseline. */
-  otherShard: { failedWrites: number; maxWriteMs: Figure; clientErrorsNamingIt: number };
+  /** maxWriteMs as timed; beyondStallMs, less the instrument's stall within each write (what its check judges). */
+  otherShard: { failedWrites: number; maxWriteMs: Figure; maxWriteBeyondStallMs: Figure; clientErrorsNamingIt: number };
   /** oom: while the memory-hungry query ran, before mysqld was killed (reported, not judged: see measure()). */
   beforeDeath?: { seconds: number; otherShardMaxWriteMs: Figure; faultShardMaxWriteMs: Figure };
   faultShard: { failedWrites: number; maxWriteMs: Figure };
@@ -315,9 +322,12 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
   const diedAt = issue?.data?.how === 'oom' ? effect?.t : injectAt;
   const windowStart = diedAt ?? injectAt;
   const windowEnd = facts.timings.recoveredAt ?? end;
+  const stalls = stallReadings(tl);
   const writes = (shard: string, from = windowStart, to = windowEnd) => {
     const w = shardWritesIn(tl, shard, from, to);
-    return { failedWrites: w.failedWrites, maxWriteMs: figure(w.maxWriteMs, `no probe write on ${KEYSPACE}/${shard} sampled in the window`) };
+    const none = `no probe write on ${KEYSPACE}/${shard} sampled in the window`;
+    const timed = tl.series('shard_write', 'latency_ms', { shard }).filter(([t]) => t >= from && t <= to);
+    return { failedWrites: w.failedWrites, maxWriteMs: figure(w.maxWriteMs, none), maxWriteBeyondStallMs: figure(slowestBeyondStall(timed, stalls), none) };
   };
   const faultShard = writes(SHARD);
   const otherShard = writes(OTHER_SHARD);
@@ -364,7 +374,7 @@ export function measureFailover(tl: FailoverTimeline, facts: FailoverFacts): Fai
     errorRateBackSeconds: secondsSince(back5, injectAt),
     failedRequests: after.length,
     mainPool: mainPool ? { total: num(mainPool, 'total'), usable: num(mainPool, 'usable') } : { total: notMeasured('no pool check of the main app was recorded'), usable: notMeasured('no pool check of the main app was recorded') },
-    otherShard: { failedWrites: otherShard.failedWrites, maxWriteMs: otherShard.maxWriteMs, clientErrorsNamingIt },
+    otherShard: { failedWrites: otherShard.failedWrites, maxWriteMs: otherShard.maxWriteMs, maxWriteBeyondStallMs: otherShard.maxWriteBeyondStallMs, clientErrorsNamingIt },
     ...(beforeDeath ? { beforeDeath: { seconds: seconds(diedAt! - injectAt), otherShardMaxWriteMs: beforeDeath.other.maxWriteMs, faultShardMaxWriteMs: beforeDeath.fault.maxWriteMs } } : {}),
     faultShard: { failedWrites: faultShard.failedWrites, maxWriteMs: faultShard.maxWriteMs },
     rejoin: {
@@ -417,7 +427,7 @@ export function failoverChecks(r: Pick<ExperimentResult<FailoverMeasures>, 'meas
     equals("main app's pooled connections usable", m.mainPool.usable, isMeasured(m.mainPool.total) ? m.mainPool.total : 0, 'connections'),
     equals('failed writes on the other shard', m.otherShard.failedWrites, 0, 'writes'),
     equals('client errors naming the other shard', m.otherShard.clientErrorsNamingIt, 0, 'errors'),
-    atMost("other shard's slowest write during the failover", m.otherShard.maxWriteMs, THRESHOLDS.otherShardMaxWriteMs, 'ms'),
+    atMost("other shard's slowest write during the failover, beyond the host's own stall", m.otherShard.maxWriteBeyondStallMs, THRESHOLDS.otherShardMaxWriteMs, 'ms'),
     // One name whatever happened (a vet compares checks by name); an errant GTID shows in the measures.
     atMost('old primary replicating again, after its restart (re-provisioned when refused for an errant GTID)', secondsBetween(m.rejoin.replicatingSeconds, m.rejoin.restartSeconds), THRESHOLDS.rejoinSeconds),
     atMost('old primary caught up, after replicating', secondsBetween(m.rejoin.caughtUpSeconds, m.rejoin.replicatingSeconds), THRESHOLDS.catchUpSeconds),

@@ -1,4 +1,4 @@
-import { baseline, errorWindow, longestGap, recoveredAt } from '../harness/experiment/timings';
+import { baseline, errorWindow, longestGap, recoveredAt, slowestBeyondStall } from '../harness/experiment/timings';
 import { percentile } from '../harness/workload/load';
 import { canonical, integerMax, servedShape } from '../harness/observe/probes';
 
@@ -47,5 +47,26 @@ describe('probe helpers', () => {
     );
     expect(servedShape({ sharded: true, tables: {} })).not.toBe(servedShape({ sharded: true, tables: { t: {} } }));
     expect(servedShape(undefined)).toBe('absent');
+  });
+});
+
+describe('slowest operation beyond the instrument stall', () => {
+  // Recorded 4 Dec 2026 (failover, buffered, Vitess 24.0.4, CPU hog beside it): customer/80-'s
+  // probe writes around the failover, and the heartbeat's stall readings (harness, app).
+  const writes: [number, number][] = [[13099, 11], [14828, 1639], [14953, 124], [15031, 202]];
+  const stalls: [number, number][] = [[13019, 16], [13019, 18], [14991, 1566], [14991, 1599]];
+
+  test('a write timed across a host stall is charged only what the stall does not explain', () => {
+    // Its span 13189-14828 overlaps the stall's second (13991-14991) by 837 ms.
+    expect(slowestBeyondStall(writes, stalls)).toBe(802);
+  });
+
+  test('with no stall the slowest write stands as timed; with no write there is nothing', () => {
+    expect(slowestBeyondStall(writes, [])).toBe(1639);
+    expect(slowestBeyondStall([], stalls)).toBeUndefined();
+  });
+
+  test('a stall outside a write does not shorten it', () => {
+    expect(slowestBeyondStall([[30_000, 1500]], stalls)).toBe(1500);
   });
 });

@@ -45,6 +45,17 @@ export function stallInGap(readings: [number, number][], gap: Gap, reachMs = STA
   return most;
 }
 
+/**
+ * The slowest of some timed operations, each sampled at its completion [t, ms], less the
+ * instrument's own stall within its span (stallInGap): a process that cannot run sees a
+ * completion late and times it long. What the system, not the host, is shown to have taken
+ * (an upper bound, the stall being counted at its lowest); undefined when there is none.
+ */
+export function slowestBeyondStall(latencies: readonly [number, number][], readings: [number, number][], reachMs = STALL_REACH_MS): number | undefined {
+  if (!latencies.length) return undefined;
+  return Math.round(Math.max(...latencies.map(([t, ms]) => ms - stallInGap(readings, { start: t - ms, end: t, ms }, reachMs))));
+}
+
 /** The outage less the instrument's own stall within it: what the system, not the host, is shown to have caused (a lower bound). */
 export function outageBeyondStall(t: { outageSeconds?: number; outageStallSeconds?: number }): number | undefined {
   if (t.outageSeconds === undefined) return undefined;
