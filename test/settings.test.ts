@@ -13,7 +13,7 @@ function config(content: string): string {
 describe('settings', () => {
   test('defaults: the newest release known to work, on MySQL 9.7', () => {
     const s = resolveSettings({}, { VITESS_CHAOS_CONFIG: config('{}') });
-    expect([s.vitess.release, s.database.id]).toEqual(['24.0.3', 'mysql-9.7']);
+    expect([s.vitess.release, s.database.id]).toEqual(['24.0.4', 'mysql-9.7']);
   });
 
   test('explicit input beats env, env beats the config file', () => {

@@ -22,8 +22,8 @@ export interface Database {
 }
 
 /** Releases run end to end on these machines; docker/README.md has the full matrix. */
-export const KNOWN_WORKING: readonly string[] = ['24.0.3', '23.0.3'];
-export const DEFAULT_VITESS = '24.0.3';
+export const KNOWN_WORKING: readonly string[] = ['24.0.4', '24.0.3', '23.0.3'];
+export const DEFAULT_VITESS = '24.0.4';
 
 export const DATABASES: Readonly<Record<string, Database>> = {
   'mysql-9.7': { id: 'mysql-9.7', packages: ['mysql-server-core', 'mysql-client-core'], family: 'mysql' },
