@@ -1,7 +1,7 @@
 // The experiment catalog the CLI runs from: the repository's loads, every entry names a real
 // Jest file and every experiment file is listed; a missing or malformed catalog is refused
 // with a message that says what to fix.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '../experiments/catalog';
@@ -69,6 +69,23 @@ describe('finding and checking a catalog', () => {
     expect(message).toContain('"nofile": /x/gone.chaos.ts does not exist');
     expect(message).toContain('"abs": file must be a *.chaos.ts path relative to /x');
     expect(message).toContain('entry 6: name must be');
+  });
+
+  test('REGRESSIONS, when exported, must name a CATALOG experiment and list well-formed cases', () => {
+    const files = exists(['/x/smoke.chaos.ts']);
+    const ok = { experiment: 'smoke', cases: [{ issue: 19225, affected: ['23.0.0'], fixedIn: '23.0.2', fix: 'sequences.go' }] };
+    expect(validateCatalog({ CATALOG: [good], REGRESSIONS: ok }, '/x', files).regressions).toEqual(ok);
+    expect(validateCatalog({ CATALOG: [good] }, '/x', files).regressions).toBeUndefined();
+    expect(() => validateCatalog({ CATALOG: [good], REGRESSIONS: { ...ok, experiment: 'nope' } }, '/x', files)).toThrow(/REGRESSIONS.experiment must name an experiment of CATALOG/);
+    expect(() => validateCatalog({ CATALOG: [good], REGRESSIONS: { ...ok, cases: [] } }, '/x', files)).toThrow(/REGRESSIONS.cases must list at least one case/);
+    expect(() => validateCatalog({ CATALOG: [good], REGRESSIONS: { ...ok, cases: [{ issue: 1, affected: ['23'], fixedIn: '23.0.2', fix: 'x' }] } }, '/x', files)).toThrow(/REGRESSIONS.cases\[0\]: needs issue/);
+  });
+
+  test("the repository's catalog lists its regression cases, each named by a test of the regressions file", () => {
+    const c = loadCatalog(DEFAULT_EXPERIMENTS_DIR);
+    expect(c.regressions?.experiment).toBe('regressions');
+    const tests = readFileSync(join(DEFAULT_EXPERIMENTS_DIR, 'regressions.chaos.ts'), 'utf8');
+    for (const k of c.regressions!.cases) expect(tests).toContain(`Vitess issue ${k.issue}:`);
   });
 
   describe('from a folder', () => {

@@ -94,6 +94,13 @@ describe('vitess-chaos CLI', () => {
       expect(r.code).toBe(2);
     }, 60_000);
 
+    test('vet-matrix with an unknown release: exit 2, the version named, nothing started', () => {
+      const r = cli(['vet-matrix', '--releases', '24.0.3,v0.99.0'], env);
+      expect(r.stderr).toContain('unknown Vitess version 99.0.0');
+      expect(r.stderr).not.toContain('Docker');
+      expect(r.code).toBe(2);
+    }, 60_000);
+
     test('a published version passes the check and goes on to the engine (here: none answers, exit 2)', () => {
       const r = cli(['run', 'smoke', '--vitess', '24.0.3'], env);
       expect(r.stderr).not.toContain('unknown Vitess version');
