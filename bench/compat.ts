@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Cluster, TabletHandle } from '../harness/cluster/cluster';
-import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { DockerCluster } from '../harness/cluster/docker/docker-cluster';
 import { defaultTopology, withShardedTable } from '../harness/cluster/default-topology';
 import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
 import { runOnlineDdl } from '../harness/cluster/online-ddl';

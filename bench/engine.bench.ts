@@ -5,7 +5,7 @@
 // Run with `make bench-engine` (one cluster, reused throughout).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { DockerCluster } from '../harness/cluster/docker/docker-cluster';
 import { runExperiment } from '../harness/experiment/experiment';
 import { ProbeRunner, standardProbes } from '../harness/observe/probes';
 import { Timeline } from '../harness/observe/timeline';

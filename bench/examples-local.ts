@@ -6,9 +6,9 @@
 // writable and its VReplication engine open, and applied the schema and VSchema.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { docker } from '../harness/cluster/engine';
+import { docker } from '../harness/cluster/docker/engine';
 import { newRunId, runLabels } from '../harness/cluster/labels';
-import { removeRun } from '../harness/cluster/reaper';
+import { removeRun } from '../harness/cluster/docker/reaper';
 import { runDir } from '../harness/paths';
 
 export interface ExamplesLocalOptions {

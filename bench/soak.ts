@@ -14,7 +14,7 @@ import { constants, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { reapOrphans } from '../harness/cluster/reaper';
+import { reapOrphans } from '../harness/cluster/docker/reaper';
 import { listRunDirs, newRunDirs } from '../harness/cli/run';
 import { REPO_ROOT, REPORTS_DIR } from '../harness/paths';
 import { readRun } from '../harness/report/run-report';

@@ -2,8 +2,9 @@
 // container's log under reports/<run-id>/logs/, and leaves nothing running.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClusterStartError, DockerCluster } from '../harness/cluster/docker-cluster';
-import { docker } from '../harness/cluster/engine';
+import { ClusterStartError } from '../harness/cluster/cluster';
+import { startCluster } from '../harness/cluster/start';
+import { docker } from '../harness/cluster/docker/engine';
 import { newRunId, RUN_LABEL } from '../harness/cluster/labels';
 import { Topology } from '../harness/cluster/topology';
 import { runDir } from '../harness/paths';
@@ -16,7 +17,7 @@ const small: Topology = {
 test('a tablet that never gets ready: named in the error, logs saved, nothing left running', async () => {
   const runId = newRunId();
   // vttablet refuses an unknown flag and exits, so the tablet can never become ready.
-  const err = await DockerCluster.start({ topology: small, runId, flags: { vttablet: ['--no-such-flag-for-chaos'] } }).catch((e: unknown) => e);
+  const err = await startCluster({ topology: small, runId, flags: { vttablet: ['--no-such-flag-for-chaos'] } }).catch((e: unknown) => e);
 
   expect(err).toBeInstanceOf(ClusterStartError);
   const message = (err as Error).message;

@@ -2,9 +2,9 @@
 // network; a run killed outright is reaped by the next start.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { docker } from '../harness/cluster/engine';
+import { docker } from '../harness/cluster/docker/engine';
 import { RUN_LABEL } from '../harness/cluster/labels';
-import { reapOrphans } from '../harness/cluster/reaper';
+import { reapOrphans } from '../harness/cluster/docker/reaper';
 import { REPO_ROOT } from '../harness/paths';
 
 function startHolder(): Promise<{ runId: string; child: ReturnType<typeof spawn> }> {

@@ -3,7 +3,7 @@
 // shard its keyspace id maps to, and be replicated to every replica of that shard.
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Cluster } from '../harness/cluster/cluster';
-import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { startCluster } from '../harness/cluster/start';
 import { defaultTopology, withShardedTable } from '../harness/cluster/default-topology';
 import { contains, hashVindex, parseShardName } from '../harness/cluster/keyrange';
 import { waitFor } from '../harness/cluster/readiness';
@@ -24,7 +24,7 @@ describe('smoke: rows through vtgate land on the right shard and replicate', () 
   const written = new Map<string, string>();
 
   beforeAll(async () => {
-    cluster = await DockerCluster.start({ topology });
+    cluster = await startCluster({ topology });
   }, 600_000);
 
   afterAll(async () => {

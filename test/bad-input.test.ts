@@ -2,9 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { join } from 'node:path';
-import { DockerCluster } from '../harness/cluster/docker-cluster';
+import { DockerCluster } from '../harness/cluster/docker/docker-cluster';
 import { defaultTopology } from '../harness/cluster/default-topology';
-import * as engine from '../harness/cluster/engine';
+import * as engine from '../harness/cluster/docker/engine';
 import { TopologyError } from '../harness/cluster/topology';
 import { VersionError } from '../harness/cluster/versions';
 import { REPO_ROOT } from '../harness/paths';

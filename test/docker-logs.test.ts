@@ -1,4 +1,4 @@
-import { demuxLogs } from '../harness/cluster/docker-node';
+import { demuxLogs } from '../harness/cluster/docker/docker-node';
 
 const frame = (stream: 1 | 2, text: string) => {
   const body = Buffer.from(text);

@@ -1,13 +1,14 @@
 // One cluster for all cases of an experiment file: started before the first case, removed
 // after the last (and on failure), as Jest's beforeAll/afterAll.
 import type { Cluster } from '../../harness/cluster/cluster';
-import { DockerCluster, ClusterOptions } from '../../harness/cluster/docker-cluster';
+import type { ClusterOptions } from '../../harness/cluster/cluster';
+import { startCluster } from '../../harness/cluster/start';
 import type { Topology } from '../../harness/cluster/topology';
 
 export function sharedCluster(topology: () => Topology, options: Omit<ClusterOptions, 'topology'> = {}): () => Cluster {
   let cluster: Cluster | undefined;
   beforeAll(async () => {
-    cluster = await DockerCluster.start({ ...options, topology: topology() });
+    cluster = await startCluster({ ...options, topology: topology() });
   }, 600_000);
   afterAll(async () => {
     await cluster?.stop();

@@ -4,10 +4,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { assertEngine, docker, EngineError } from '../cluster/engine';
-import { ensureImages, IMAGE_REPO_PREFIX, listImages } from '../cluster/images';
+import { assertEngine, docker, EngineError } from '../cluster/docker/engine';
+import { ensureImages, IMAGE_REPO_PREFIX, listImages } from '../cluster/docker/images';
 import { timeStamp } from '../cluster/labels';
-import { removeAll } from '../cluster/reaper';
+import { removeAll } from '../cluster/docker/reaper';
 import { VersionError } from '../cluster/versions';
 import { REPORTS_DIR } from '../paths';
 import { writeHtmlReport } from '../report/html';

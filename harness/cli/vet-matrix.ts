@@ -3,7 +3,7 @@
 // cell judged against what the catalogue expects, reports/vet-matrix.json written as it goes.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ensureImages } from '../cluster/images';
+import { ensureImages } from '../cluster/docker/images';
 import { REPORTS_DIR } from '../paths';
 import { asExpected, MatrixCell, matrixTable, releaseCells } from '../report/vet-matrix';
 import { summarize } from '../report/vet';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryDir, vitessModuleDir } from '../cluster/images';
+import { binaryDir, vitessModuleDir } from '../cluster/docker/images';
 import { KNOWN_WORKING, VersionError, VitessVersion } from '../cluster/versions';
 import { CACHE_DIR } from '../paths';
 

@@ -3,6 +3,7 @@
 import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
 import type { Topology, TabletPlan } from './topology';
 import type { Database, VitessVersion } from './versions';
+import type { SettingsInput } from '../settings';
 
 export type PauseMethod = 'freezer' | 'sigstop';
 
@@ -76,4 +77,20 @@ export interface Cluster {
   saveLogs(): Promise<string>;
   /** Removes everything this run started; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** How to start a cluster, on any target (startCluster in start.ts picks the target). */
+export interface ClusterOptions extends SettingsInput {
+  topology?: Topology;
+  runId?: string;
+  progress?: (line: string) => void;
+  /** Longest wait for any one bring-up stage. */
+  stageTimeoutMs?: number;
+  /** Extra flags per component, e.g. vtgate buffering for a failover experiment. */
+  flags?: { vtgate?: string[]; vttablet?: string[]; vtorc?: string[]; vtctld?: string[] };
+}
+
+/** A cluster that could not be brought up: what failed, with its logs kept; nothing of it left running. */
+export class ClusterStartError extends Error {
+  override name = 'ClusterStartError';
 }

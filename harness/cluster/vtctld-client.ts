@@ -1,18 +1,21 @@
-// vtctldclient, run inside the vtctld container so the host needs no Vitess binaries.
+// vtctldclient, run inside the node that runs vtctld (a container, a pod) so the host needs no
+// Vitess binaries. The target says how to run a command there.
 import type { VtctldClient } from './cluster';
-import type { DockerNode } from './docker-node';
+
+/** Runs a command inside a node, its output streams kept apart (JSON on stdout, errors on stderr). */
+export type NodeCommand = (command: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
 export class VtctldError extends Error {
   override name = 'VtctldError';
 }
 
 export class ExecVtctldClient implements VtctldClient {
-  constructor(readonly node: DockerNode) {}
+  constructor(private readonly exec: NodeCommand) {}
 
   async run(args: string[]): Promise<string> {
-    const r = await this.node.container.exec(['vtctldclient', '--server', 'localhost:15999', ...args]);
+    const r = await this.exec(['vtctldclient', '--server', 'localhost:15999', ...args]);
     if (r.exitCode !== 0) {
-      throw new VtctldError(`vtctldclient ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.output).trim()}`);
+      throw new VtctldError(`vtctldclient ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
     }
     return r.stdout;
   }

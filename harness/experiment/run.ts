@@ -2,7 +2,7 @@
 // experiment.ts, and `end()` is the cleanup that always runs. State shared between phases
 // (the app, load, probes, detectors, baseline) lives on the run, not in one long function.
 import type { Cluster } from '../cluster/cluster';
-import { DockerCluster } from '../cluster/docker-cluster';
+import { startCluster } from '../cluster/start';
 import { waitFor } from '../cluster/readiness';
 import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../observe/detectors';
 import { HeartbeatProbe, Probe, ProbeRunner, standardProbes, VSchemaProbe } from '../observe/probes';
@@ -78,7 +78,7 @@ export class ExperimentRun<M extends object> {
     markPhase(exp, timeline, phases, say, 'setup');
     const cluster =
       options.cluster ??
-      (await DockerCluster.start({ topology: (exp.topology ?? (() => withInboxSchema()))(), vitess: options.vitess, database: options.database, progress: say }));
+      (await startCluster({ topology: (exp.topology ?? (() => withInboxSchema()))(), vitess: options.vitess, database: options.database, progress: say }));
     return new ExperimentRun(exp, cluster, !options.cluster, say, phases, timeline);
   }
 

@@ -2,7 +2,7 @@
 import { GenericContainer, StartedTestContainer, WaitStrategy } from 'testcontainers';
 import type { BoundPorts } from 'testcontainers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClusterNode, PauseMethod } from './cluster';
+import type { ClusterNode, PauseMethod } from '../cluster';
 import { docker } from './engine';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';

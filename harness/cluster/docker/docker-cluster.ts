@@ -4,30 +4,26 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
-import type { Cluster, TabletHandle, TabletRole } from './cluster';
-import { defaultTopology } from './default-topology';
+import { type Cluster, type ClusterOptions, ClusterStartError, type TabletHandle, type TabletRole } from '../cluster';
+import { defaultTopology } from '../default-topology';
 import { DockerNode } from './docker-node';
 import { assertEngine, docker } from './engine';
 import { ensureImages, ImageSet } from './images';
-import { newRunId, runLabels } from './labels';
-import { ReadinessError, waitFor } from './readiness';
-import { replicaThreads } from './replication';
+import { newRunId, runLabels } from '../labels';
+import { ReadinessError, waitFor } from '../readiness';
+import { replicaThreads } from '../replication';
 import { reapOrphans, removeRun } from './reaper';
-import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
-import { ExecVtctldClient, tabletTypeName, TopoTablet } from './vtctld-client';
-import { servedVSchema } from './vschema';
-import { runDir } from '../paths';
-import { resolveSettings, Settings, SettingsInput } from '../settings';
+import { planTablets, TabletPlan, Topology, validateTopology } from '../topology';
+import { ExecVtctldClient, tabletTypeName, TopoTablet } from '../vtctld-client';
+import { servedVSchema } from '../vschema';
+import { runDir } from '../../paths';
+import { resolveSettings, Settings } from '../../settings';
 
 // testcontainers' Ryuk reaper image cannot be pulled here; the harness owns cleanup.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
-export interface ClusterOptions extends SettingsInput {
-  topology?: Topology;
-  runId?: string;
-  progress?: (line: string) => void;
-  /** Longest wait for any one bring-up stage. */
-  stageTimeoutMs?: number;
+/** What only the Docker target takes, beside what every target does. */
+export interface DockerClusterOptions extends ClusterOptions {
   /**
    * Tablets started at most this many at a time; a slot frees once the tablet's mysqld answers.
    * Default: all at once (measured faster on 2 cores, see README "Bring-up").
@@ -37,14 +33,8 @@ export interface ClusterOptions extends SettingsInput {
   tabletsWithControlPlane?: boolean;
   /** Times a tablet whose container exits during bring-up is started again (its log kept each time) before the cluster fails. */
   bringUpRetries?: number;
-  /** Extra flags per component, e.g. vtgate buffering for a failover experiment. */
-  flags?: { vtgate?: string[]; vttablet?: string[]; vtorc?: string[]; vtctld?: string[] };
   /** Skip image checks (the caller already ran ensureImages for these settings). */
   images?: ImageSet;
-}
-
-export class ClusterStartError extends Error {
-  override name = 'ClusterStartError';
 }
 
 const PORTS = { tabletHttp: 15100, mysql: 3306, vtgateMysql: 15306, vtgateHttp: 15001, vtctldHttp: 15000, vtorcHttp: 16000 };
@@ -122,7 +112,7 @@ export class DockerCluster implements Cluster {
     readonly runId: string,
     readonly topology: Topology,
     readonly settings: Settings,
-    private readonly options: ClusterOptions,
+    private readonly options: DockerClusterOptions,
   ) {
     this.networkName = `vitess-chaos-${runId}`;
   }
@@ -140,7 +130,7 @@ export class DockerCluster implements Cluster {
   }
 
   /** Validates everything, then builds what is missing and brings the cluster up. */
-  static async start(options: ClusterOptions = {}): Promise<DockerCluster> {
+  static async start(options: DockerClusterOptions = {}): Promise<DockerCluster> {
     const topology = options.topology ?? defaultTopology();
     validateTopology(topology);
     const settings = resolveSettings(options);
@@ -212,7 +202,7 @@ export class DockerCluster implements Cluster {
         }),
       ]);
       this.etcd = { node: etcd };
-      this.vtctld = Object.assign(new ExecVtctldClient(vtctldNode), { node: vtctldNode });
+      this.vtctld = Object.assign(new ExecVtctldClient((command) => vtctldNode.container.exec(command)), { node: vtctldNode });
       await waitFor({
         what: 'vtctld serving the cell',
         subject: 'vtctld',

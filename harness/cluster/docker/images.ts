@@ -6,9 +6,9 @@ import { createWriteStream, existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { docker } from './engine';
-import { RECIPE_LABEL } from './labels';
-import { Database, VitessVersion } from './versions';
-import { CACHE_DIR, DOCKER_DIR, REPORTS_DIR } from '../paths';
+import { RECIPE_LABEL } from '../labels';
+import { Database, VitessVersion } from '../versions';
+import { CACHE_DIR, DOCKER_DIR, REPORTS_DIR } from '../../paths';
 
 export const BASE_IMAGE = 'vitess-chaos/base:sid';
 export const IMAGE_REPO_PREFIX = 'vitess-chaos/';

@@ -1,7 +1,7 @@
 // Removal of labelled containers and networks: one run's own, what dead runs left, or all.
 import { hostname } from 'node:os';
 import { docker } from './engine';
-import { HOST_LABEL, PID_LABEL, RUN_LABEL } from './labels';
+import { HOST_LABEL, PID_LABEL, RUN_LABEL } from '../labels';
 
 export interface Removed {
   containers: string[];
