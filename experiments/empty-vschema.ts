@@ -259,22 +259,20 @@ export function realBug(broken = false): { experiment: Experiment; fault: Failed
         {
           what: 'a failed MoveTables into a sharded keyspace',
           incident: 'on Vitess 22 (9 Jan 19:29) it stored an empty VSchema for the target keyspace',
-          measured: fault.error === undefined ? 'MoveTables did not fail' : `MoveTables failed (${failedOnTimeZone(fault) ? 'time-zone check' : 'other error'}); stored VSchema ${fault.changed() ? 'WIPED' : 'unchanged'}`,
+          measured: fault.error === undefined ? 'MoveTables did not fail' : `MoveTables failed (${fault.failedOnTimeZone() ? 'time-zone check' : 'other error'}); stored VSchema ${fault.changed() ? 'WIPED' : 'unchanged'}`,
         },
       ],
       // Observe for a few seconds under load, then clean up (the heal restores anything wiped).
       steps: [injectFault(), holdFor(3000), remediate('restore anything the MoveTables changed'), awaitRecovery({ timeoutSeconds: 120 })],
       // In the result too (not only in the Jest case), so a report or a vet sees the regression.
       checks: () => [
-        equals('MoveTables create failed on the time-zone check', failedOnTimeZone(fault) ? 1 : 0, 1),
+        equals('MoveTables create failed on the time-zone check', fault.failedOnTimeZone() ? 1 : 0, 1),
         equals(`stored VSchema of ${SHARDED_KEYSPACE} unchanged by the failed MoveTables (Vitess issue 19115)`, fault.changed() ? 0 : 1, 1),
       ],
     },
   };
 }
 
-/** Whether the MoveTables failed as intended: on the time-zone check of the invalid zone it was given. */
-const failedOnTimeZone = (fault: FailedMoveTablesFault) => fault.error !== undefined && /time.?zone/i.test(fault.error);
 
 function shape(v: unknown): string {
   const k = (v ?? {}) as { sharded?: boolean; tables?: object; vindexes?: object };
@@ -285,7 +283,7 @@ function shape(v: unknown): string {
 export function moveTablesProblems(fault: FailedMoveTablesFault): string[] {
   const problems: string[] = [];
   if (fault.error === undefined) problems.push('MoveTables create did not fail: the fault injected nothing');
-  else if (!failedOnTimeZone(fault)) problems.push(`MoveTables create failed, but not on the time-zone check (${INVALID_TIME_ZONE}): ${fault.error}`);
+  else if (!fault.failedOnTimeZone()) problems.push(`MoveTables create failed, but not on the time-zone check (${INVALID_TIME_ZONE}): ${fault.error}`);
   if (fault.changed()) {
     problems.push(
       `the failed MoveTables changed the stored VSchema of ${SHARDED_KEYSPACE}: before ${shape(fault.before)}, after ${shape(fault.after)} ` +

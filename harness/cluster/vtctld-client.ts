@@ -5,6 +5,9 @@ import type { VtctldClient } from './cluster';
 /** Runs a command inside a node, its output streams kept apart (JSON on stdout, errors on stderr). */
 export type NodeCommand = (command: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
+/** An error as Vitess words it: without the command line, log prefix and gRPC wrapping before it, or the caller id after. */
+export const vitessWords = (error: string) => error.replace(/^[\s\S]*?desc = /, '').replace(/\s*\(CallerID: [^)]*\)[\s\S]*$/, '');
+
 export class VtctldError extends Error {
   override name = 'VtctldError';
 }

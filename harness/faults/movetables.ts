@@ -69,6 +69,11 @@ export class FailedMoveTablesFault implements Fault {
     if (this.changed()) observedEffect(ctx, this.name, 'target VSchema changed by the failed MoveTables', { keyspace: this.o.targetKeyspace });
   }
 
+  /** The MoveTables failed as intended: on the time-zone check of the invalid zone it was given. */
+  failedOnTimeZone(): boolean {
+    return this.error !== undefined && /time.?zone/i.test(this.error);
+  }
+
   /** The stored target VSchema was changed by the failed MoveTables. */
   changed(): boolean {
     return JSON.stringify(this.before) !== JSON.stringify(this.after);

@@ -3,6 +3,7 @@
 // clean on any other). Pure: the CLI runs the clusters and hands the summaries and reports in.
 import type { ExperimentReport } from './run-report';
 import type { ExperimentSummary } from './vet';
+import { vitessWords } from '../cluster/vtctld-client';
 
 /** A catalogue case as the matrix needs it (experiments/regressions.ts's RegressionCase). */
 export interface MatrixCase {
@@ -49,9 +50,6 @@ export const issueOf = (name: string): number | undefined => {
   const m = /Vitess issue (\d+)/.exec(name);
   return m ? Number(m[1]) : undefined;
 };
-
-/** An error as Vitess words it: without the gRPC wrapping and the caller id around it. */
-const vitessWords = (error: string) => error.replace(/^[\s\S]*?desc = /, '').replace(/\s*\(CallerID: [^)]*\)[\s\S]*$/, '');
 
 /** The figure a regression case measured, in words; undefined when its report has none. */
 export function caseFigure(report: ExperimentReport | undefined): string | undefined {
