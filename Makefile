@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test unit chaos experiment images docker bench bench-engine soak compat vet-matrix clean clean-images deps
+.PHONY: test unit chaos chaos-k8s experiment images docker k8s bench bench-engine soak compat vet-matrix clean clean-images deps
 
 # Installs node modules when package-lock.json changed (or on a fresh clone). `npm install`
 # against the committed lock, not `npm ci`: npm 11.19 rejects its own lock in `npm ci` over
@@ -18,6 +18,11 @@ deps: node_modules/.installed
 docker:
 	@./docker/ensure-engine.sh
 
+# A single-node Kubernetes on 127.0.0.1 from offline parts (docker/k8s/): built the first time
+# (about 12 min of two cores), started when not running; `make clean` removes it.
+k8s: docker
+	@./docker/k8s/ensure-k8s.sh
+
 images: deps docker
 	npx ts-node --transpile-only harness/cli/main.ts images build
 
@@ -26,6 +31,11 @@ unit: deps
 
 chaos: deps docker
 	$(JEST) --selectProjects chaos --runInBand
+
+# The experiments that run on Kubernetes too, with the same checks (--target k8s).
+K8S_EXPERIMENTS ?= smoke calibration failover empty-vschema bring-up-failure cleanup
+chaos-k8s: deps docker k8s
+	VITESS_CHAOS_TARGET=k8s $(JEST) --selectProjects chaos --runInBand $(foreach e,$(K8S_EXPERIMENTS),experiments/$(e).chaos.ts)
 
 test: unit chaos
 
@@ -52,9 +62,11 @@ soak: deps docker
 vet-matrix: deps docker
 	npx ts-node --transpile-only harness/cli/main.ts vet-matrix $(if $(RELEASES),--releases $(RELEASES))
 
-# Removes every container and network any run left (images stay; `make clean-images` drops them).
+# Removes every container and network any run left, and the single-node Kubernetes (images and
+# built binaries stay; `make clean-images` drops the images).
 clean: deps
 	npx ts-node --transpile-only harness/cli/main.ts cleanup
+	./docker/k8s/stop-k8s.sh
 
 clean-images: deps
 	npx ts-node --transpile-only harness/cli/main.ts cleanup --images

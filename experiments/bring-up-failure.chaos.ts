@@ -1,11 +1,10 @@
 // A cluster that cannot come up fails with an error naming the tablet, keeps every
-// container's log under reports/<run-id>/logs/, and leaves nothing running.
+// node's log under reports/<run-id>/logs/, and leaves nothing running.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterStartError } from '../harness/cluster/cluster';
-import { startCluster } from '../harness/cluster/start';
-import { docker } from '../harness/cluster/docker/engine';
-import { newRunId, RUN_LABEL } from '../harness/cluster/labels';
+import { leftoversOf, startCluster } from '../harness/cluster/start';
+import { newRunId } from '../harness/cluster/labels';
 import { Topology } from '../harness/cluster/topology';
 import { runDir } from '../harness/paths';
 
@@ -33,7 +32,5 @@ test('a tablet that never gets ready: named in the error, logs saved, nothing le
   // The log of each failed start is kept beside the last one.
   expect(readdirSync(logs).filter((f) => /^tablet-10[01]\.start-[12]\.log$/.test(f)).length).toBeGreaterThanOrEqual(2);
 
-  const containers = await docker().listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
-  const networks = await docker().listNetworks({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
-  expect({ containers: containers.length, networks: networks.length }).toEqual({ containers: 0, networks: 0 });
+  expect(await leftoversOf(runId)).toEqual({ nodes: 0, groups: 0 });
 }, 300_000);

@@ -1,10 +1,8 @@
-// Leave nothing behind: a run interrupted with SIGINT removes its own containers and
-// network; a run killed outright is reaped by the next start.
+// Leave nothing behind: a run interrupted with SIGINT removes its own nodes (containers and
+// their network, or pods and their namespace); a run killed outright is reaped by the next start.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { docker } from '../harness/cluster/docker/engine';
-import { RUN_LABEL } from '../harness/cluster/labels';
-import { reapOrphans } from '../harness/cluster/docker/reaper';
+import { leftoversOf, reapOrphans } from '../harness/cluster/start';
 import { REPO_ROOT } from '../harness/paths';
 
 function startHolder(): Promise<{ runId: string; child: ReturnType<typeof spawn> }> {
@@ -27,21 +25,14 @@ function exited(child: ReturnType<typeof spawn>): Promise<number | null> {
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
 }
 
-async function leftovers(runId: string): Promise<{ containers: number; networks: number }> {
-  const filters = { label: [`${RUN_LABEL}=${runId}`] };
-  const containers = await docker().listContainers({ all: true, filters });
-  const networks = await docker().listNetworks({ filters });
-  return { containers: containers.length, networks: networks.length };
-}
-
 describe('cleanup', () => {
-  test('SIGINT: the run removes its own containers and network, and exits 130', async () => {
+  test('SIGINT: the run removes its own nodes, and exits 130', async () => {
     const { runId, child } = await startHolder();
-    expect((await leftovers(runId)).containers).toBeGreaterThan(0);
+    expect((await leftoversOf(runId)).nodes).toBeGreaterThan(0);
     const code = exited(child);
     child.kill('SIGINT');
     expect(await code).toBe(130);
-    expect(await leftovers(runId)).toEqual({ containers: 0, networks: 0 });
+    expect(await leftoversOf(runId)).toEqual({ nodes: 0, groups: 0 });
   }, 300_000);
 
   test('SIGKILL: what the killed run left is reaped by the next start', async () => {
@@ -49,10 +40,8 @@ describe('cleanup', () => {
     const code = exited(child);
     child.kill('SIGKILL');
     await code;
-    const left = await leftovers(runId);
-    expect(left.containers).toBeGreaterThan(0); // a killed process cannot clean up itself
-    const reaped = await reapOrphans();
-    expect(reaped.containers.length).toBeGreaterThanOrEqual(left.containers);
-    expect(await leftovers(runId)).toEqual({ containers: 0, networks: 0 });
+    expect((await leftoversOf(runId)).nodes).toBeGreaterThan(0); // a killed process cannot clean up itself
+    expect(await reapOrphans()).toBeGreaterThan(0);
+    expect(await leftoversOf(runId)).toEqual({ nodes: 0, groups: 0 });
   }, 300_000);
 });

@@ -1,5 +1,5 @@
-// Which Vitess version and database to run: from the environment, else from a JSON config
-// file, else the defaults. Validated here, before anything touches Docker.
+// Which Vitess version and database to run, and on which target: from the environment, else
+// from a JSON config file, else the defaults. Validated here, before anything touches Docker.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
@@ -14,14 +14,23 @@ import {
   VitessVersion,
 } from './cluster/versions';
 
+/** Where clusters run: Docker containers, or pods on Kubernetes. */
+export type Target = 'docker' | 'k8s';
+export const TARGETS: readonly Target[] = ['docker', 'k8s'];
+
 export interface Settings {
   vitess: VitessVersion;
   database: Database;
+  target: Target;
+  /** The Kubernetes cluster to use (target k8s); undefined: the local one `make k8s` runs. */
+  kubeconfig?: string;
 }
 
 export interface SettingsInput {
   vitess?: string;
   database?: string;
+  target?: string;
+  kubeconfig?: string;
 }
 
 const CONFIG_FILE = 'vitess-chaos.config.json';
@@ -33,7 +42,7 @@ export function readConfigFile(path: string): SettingsInput {
   } catch (e) {
     throw new VersionError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  const allowed = ['vitess', 'database'];
+  const allowed = ['vitess', 'database', 'target', 'kubeconfig'];
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new VersionError(`${path} must hold a JSON object like {"vitess": "24.0.3", "database": "mysql-9.7"}`);
   }
@@ -42,7 +51,12 @@ export function readConfigFile(path: string): SettingsInput {
   return parsed as SettingsInput;
 }
 
-/** Resolves settings: explicit input beats env (VITESS_CHAOS_VITESS, VITESS_CHAOS_DB) beats config file. */
+export function parseTarget(value: string): Target {
+  if (!(TARGETS as readonly string[]).includes(value)) throw new VersionError(`unknown target "${value}": use ${TARGETS.join(' or ')}`);
+  return value as Target;
+}
+
+/** Resolves settings: explicit input beats env (VITESS_CHAOS_VITESS, _DB, _TARGET, _KUBECONFIG) beats config file. */
 export function resolveSettings(input: SettingsInput = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   const configPath = env.VITESS_CHAOS_CONFIG ?? resolve(REPO_ROOT, CONFIG_FILE);
   if (env.VITESS_CHAOS_CONFIG && !existsSync(configPath)) {
@@ -52,5 +66,8 @@ export function resolveSettings(input: SettingsInput = {}, env: NodeJS.ProcessEn
   const vitess = parseVitessVersion(input.vitess ?? env.VITESS_CHAOS_VITESS ?? file.vitess ?? DEFAULT_VITESS);
   const database = parseDatabase(input.database ?? env.VITESS_CHAOS_DB ?? file.database ?? DEFAULT_DATABASE);
   checkCompatible(vitess, database);
-  return { vitess, database };
+  const target = parseTarget(input.target ?? env.VITESS_CHAOS_TARGET ?? file.target ?? 'docker');
+  const kubeconfig = input.kubeconfig ?? env.VITESS_CHAOS_KUBECONFIG ?? file.kubeconfig;
+  if (kubeconfig !== undefined && target !== 'k8s') throw new VersionError(`a kubeconfig (${kubeconfig}) is for the k8s target; the target is ${target}`);
+  return { vitess, database, target, ...(kubeconfig !== undefined ? { kubeconfig } : {}) };
 }

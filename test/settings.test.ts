@@ -23,6 +23,17 @@ describe('settings', () => {
     expect(resolveSettings({ vitess: '23.0.5' }, { VITESS_CHAOS_CONFIG: file, VITESS_CHAOS_VITESS: '24.0.3' }).vitess.release).toBe('23.0.5');
   });
 
+  test('the target: docker unless told k8s (input, env, config file), anything else refused', () => {
+    const none = config('{}');
+    expect(resolveSettings({}, { VITESS_CHAOS_CONFIG: none }).target).toBe('docker');
+    expect(resolveSettings({}, { VITESS_CHAOS_CONFIG: config('{"target": "k8s"}') }).target).toBe('k8s');
+    expect(resolveSettings({}, { VITESS_CHAOS_CONFIG: none, VITESS_CHAOS_TARGET: 'k8s' }).target).toBe('k8s');
+    expect(resolveSettings({ target: 'docker' }, { VITESS_CHAOS_CONFIG: none, VITESS_CHAOS_TARGET: 'k8s' }).target).toBe('docker');
+    expect(() => resolveSettings({ target: 'kubernetes' }, { VITESS_CHAOS_CONFIG: none })).toThrow(/unknown target "kubernetes": use docker or k8s/);
+    expect(resolveSettings({ target: 'k8s', kubeconfig: '/home/me/.kube/config' }, { VITESS_CHAOS_CONFIG: none }).kubeconfig).toBe('/home/me/.kube/config');
+    expect(() => resolveSettings({ kubeconfig: '/home/me/.kube/config' }, { VITESS_CHAOS_CONFIG: none })).toThrow(/is for the k8s target; the target is docker/);
+  });
+
   test('a bad config file says what is wrong', () => {
     expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: config('{"vitesss": "24.0.3"}') })).toThrow(/unknown key\(s\) vitesss/);
     expect(() => resolveSettings({}, { VITESS_CHAOS_CONFIG: config('not json') })).toThrow(/cannot read/);

@@ -8,6 +8,10 @@ import { assertEngine, docker, EngineError } from '../cluster/docker/engine';
 import { ensureImages, IMAGE_REPO_PREFIX, listImages } from '../cluster/docker/images';
 import { timeStamp } from '../cluster/labels';
 import { removeAll } from '../cluster/docker/reaper';
+import { assertApi, connect, KubeError } from '../cluster/k8s/kube';
+import { LOCAL_KUBECONFIG } from '../cluster/k8s/local';
+import { describeFound, discover } from '../cluster/k8s/discover';
+import { OPERATOR_LABEL } from '../cluster/k8s/operator-labels';
 import { VersionError } from '../cluster/versions';
 import { REPORTS_DIR } from '../paths';
 import { writeHtmlReport } from '../report/html';
@@ -105,10 +109,11 @@ program
     out(experimentList(catalog()));
   });
 
-/** Before anything starts: every version exists (exit 2 if not), then the engine answers. */
+/** Before anything starts: every version exists (exit 2 if not), then the engine (and Kubernetes, if the target) answers. */
 async function preflight(settings: Settings[]): Promise<void> {
   for (const s of settings) await assertVitessAvailable(s.vitess, { say });
   await assertEngine();
+  for (const s of settings.filter((x) => x.target === 'k8s')) await assertApi(connect(s.kubeconfig ?? LOCAL_KUBECONFIG));
   for (const s of settings) say(`Vitess ${s.vitess.release} (Go module ${s.vitess.module}) on ${s.database.id}`);
 }
 
@@ -126,10 +131,12 @@ program
   .option('--all', 'every experiment in the catalog')
   .option('--vitess <version>', 'Vitess release, e.g. 24.0.3 (env VITESS_CHAOS_VITESS)')
   .option('--db <database>', 'database server, e.g. mysql-9.7 (env VITESS_CHAOS_DB)')
-  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed; 1 a test failed; 2 usage or environment error (unknown version, no Docker engine), or nothing ran (every case failed before its experiment started); 130 interrupted.`)
-  .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string }) => {
+  .option('--target <target>', 'where clusters run: docker (default) or k8s (env VITESS_CHAOS_TARGET)')
+  .option('--kubeconfig <file>', 'the Kubernetes cluster for --target k8s (default: the local one `make k8s` runs; env VITESS_CHAOS_KUBECONFIG)')
+  .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed; 1 a test failed; 2 usage or environment error (unknown version, no Docker engine, no Kubernetes API), or nothing ran (every case failed before its experiment started); 130 interrupted.`)
+  .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string; target?: string; kubeconfig?: string }) => {
     const entries = pickExperiments(names, opts.all);
-    const settings = resolveSettings({ vitess: opts.vitess, database: opts.db });
+    const settings = resolveSettings({ vitess: opts.vitess, database: opts.db, target: opts.target, kubeconfig: opts.kubeconfig });
     await preflight([settings]);
     const outcome = await runChaos(entries, { settings, say });
     printOutcome(outcome);
@@ -312,6 +319,27 @@ program
     }
   });
 
+program
+  .command('inspect')
+  .description("find Vitess on a Kubernetes cluster by the vitess-operator's pod labels and print what was found (read-only: nothing is changed)")
+  .option('--kubeconfig <file>', 'the cluster (default: the local one `make k8s` runs; env VITESS_CHAOS_KUBECONFIG)')
+  .option('--namespace <namespace>', 'only this namespace (default: every namespace with Vitess pods)')
+  .option('--selector <labels>', 'a label selector narrowing the pods', OPERATOR_LABEL.component)
+  .action(async (opts: { kubeconfig?: string; namespace?: string; selector: string }) => {
+    const kube = connect(opts.kubeconfig ?? process.env.VITESS_CHAOS_KUBECONFIG ?? LOCAL_KUBECONFIG);
+    await assertApi(kube);
+    const pods = opts.namespace
+      ? (await kube.core.listNamespacedPod(opts.namespace, undefined, undefined, undefined, undefined, opts.selector)).body.items
+      : (await kube.core.listPodForAllNamespaces(undefined, undefined, undefined, opts.selector)).body.items;
+    const namespaces = opts.namespace ? [opts.namespace] : [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))].sort();
+    if (!namespaces.length) {
+      out(`no pod matches ${opts.selector} in any namespace of ${kube.source}`);
+      exitCode = EXIT.failed;
+      return;
+    }
+    for (const ns of namespaces) out(describeFound(discover(ns, pods.filter((p) => p.metadata?.namespace === ns))));
+  });
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -320,7 +348,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`vitess-chaos: ${(e as Error).message}\n`);
     if (e instanceof InterruptedError) return EXIT.interrupted;
-    const usage = [VersionError, EngineError, UsageError, CatalogError, NothingRanError].some((k) => e instanceof k);
+    const usage = [VersionError, EngineError, KubeError, UsageError, CatalogError, NothingRanError].some((k) => e instanceof k);
     return usage ? EXIT.usage : EXIT.failed;
   }
 }

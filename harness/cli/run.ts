@@ -99,13 +99,15 @@ export async function runChaos(entries: readonly Experiment[], o: RunChaosOption
   const casesFile = join(tmpdir(), `vitess-chaos-cases-${process.pid}-${Date.now()}.json`);
   const before = listRunDirs();
   const startedAt = Date.now();
-  o.say(`running ${entries.map((e) => e.name).join(', ')} on Vitess ${o.settings.vitess.release} with ${o.settings.database.id} (jest, chaos project, in band)`);
+  o.say(`running ${entries.map((e) => e.name).join(', ')} on Vitess ${o.settings.vitess.release} with ${o.settings.database.id} on ${o.settings.target} (jest, chaos project, in band)`);
   const child = spawn(process.execPath, jestArgs(files), {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
       VITESS_CHAOS_VITESS: o.settings.vitess.release,
       VITESS_CHAOS_DB: o.settings.database.id,
+      VITESS_CHAOS_TARGET: o.settings.target,
+      ...(o.settings.kubeconfig ? { VITESS_CHAOS_KUBECONFIG: o.settings.kubeconfig } : {}),
       VITESS_CHAOS_CASES: casesFile,
       TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
     },

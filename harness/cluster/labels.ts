@@ -23,3 +23,18 @@ export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 export function runLabels(runId: string): Record<string, string> {
   return { [RUN_LABEL]: runId, [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() };
 }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether what carries these labels was made by a run on this host whose process has died (killed, crashed). */
+export function leftByDeadRun(labels: Record<string, string>): boolean {
+  const pid = Number(labels[PID_LABEL]);
+  return labels[HOST_LABEL] === hostname() && !(Number.isInteger(pid) && pid > 0 && alive(pid));
+}

@@ -2,7 +2,8 @@
 import { GenericContainer, StartedTestContainer, WaitStrategy } from 'testcontainers';
 import type { BoundPorts } from 'testcontainers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClusterNode, PauseMethod } from '../cluster';
+import type { PauseMethod } from '../cluster';
+import type { TargetNode } from '../vitess-cluster';
 import { docker } from './engine';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -59,13 +60,15 @@ export interface NodeSpec {
 /** Tries of docker pause before the SIGSTOP fallback. */
 const PAUSE_ATTEMPTS = 3;
 
-export class DockerNode implements ClusterNode {
+export class DockerNode implements TargetNode {
   private pausedBy?: PauseMethod;
   /** Container port -> host port; read again after a restart, which publishes on new host ports. */
   private readonly ports = new Map<number, number>();
 
   private constructor(
     readonly name: string,
+    /** Its network alias: how the other containers reach it. */
+    readonly address: string,
     readonly container: StartedTestContainer,
     exposed: number[],
   ) {
@@ -82,7 +85,7 @@ export class DockerNode implements ClusterNode {
       .withEnvironment(spec.env ?? {})
       .withExposedPorts(...(spec.ports ?? []));
     if (spec.command) c.withCommand(spec.command);
-    return new DockerNode(spec.name, await c.start(), spec.ports ?? []);
+    return new DockerNode(spec.name, spec.alias, await c.start(), spec.ports ?? []);
   }
 
   get id(): string {
@@ -98,6 +101,11 @@ export class DockerNode implements ClusterNode {
   async exec(command: string[]): Promise<{ exitCode: number; output: string }> {
     const r = await this.container.exec(command);
     return { exitCode: r.exitCode, output: r.output };
+  }
+
+  async run(command: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const r = await this.container.exec(command);
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 
   async execInNetwork(command: string[]): Promise<{ exitCode: number; output: string }> {

@@ -1,7 +1,6 @@
 // Removal of labelled containers and networks: one run's own, what dead runs left, or all.
-import { hostname } from 'node:os';
 import { docker } from './engine';
-import { HOST_LABEL, PID_LABEL, RUN_LABEL } from '../labels';
+import { leftByDeadRun, RUN_LABEL } from '../labels';
 
 export interface Removed {
   containers: string[];
@@ -35,22 +34,9 @@ export function removeRun(runId: string): Promise<Removed> {
   return removeWhere((labels) => labels[RUN_LABEL] === runId);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes what runs on this host left when their process died (killed, crashed). */
 export function reapOrphans(): Promise<Removed> {
-  const me = hostname();
-  return removeWhere((labels) => {
-    const pid = Number(labels[PID_LABEL]);
-    return labels[HOST_LABEL] === me && !(Number.isInteger(pid) && pid > 0 && alive(pid));
-  });
+  return removeWhere(leftByDeadRun);
 }
 
 /** Removes every labelled container and network, whoever made it (make clean). */

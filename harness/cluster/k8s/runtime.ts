@@ -1,0 +1,118 @@
+// The container runtime of the local node (its containerd, through ctr): the verbs the
+// Kubernetes API has no word for (signal a container's process, freeze it, enter its network
+// namespace, cap its cgroup), done where kubelet's own runtime does them.
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { cpus } from 'node:os';
+import { LOCAL_CONTAINERD } from './local';
+
+export interface Output {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(program: string, args: string[], timeoutMs = 30_000): Promise<Output> {
+  return new Promise((resolve, reject) => {
+    execFile(program, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') {
+        reject(new Error(`${program} ${args.slice(0, 4).join(' ')}: ${err.message}`));
+        return;
+      }
+      resolve({ exitCode: err ? Number(err.code) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function ctr(args: string[]): Promise<string> {
+  const r = await run('ctr', ['--address', LOCAL_CONTAINERD, '-n', 'k8s.io', ...args]);
+  if (r.exitCode !== 0) throw new Error(`ctr ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
+/** One container of a pod, by its runtime id (the pod status's containerID without "containerd://"). */
+export class RuntimeContainer {
+  constructor(readonly id: string) {}
+
+  async pid(): Promise<number> {
+    const line = (await ctr(['tasks', 'ls'])).split('\n').find((l) => l.startsWith(`${this.id} `));
+    const pid = Number(line?.trim().split(/\s+/)[1]);
+    if (!pid) throw new Error(`container ${this.id} has no running process`);
+    return pid;
+  }
+
+  async kill(signal: string): Promise<void> {
+    await ctr(['tasks', 'kill', '--signal', signal, this.id]);
+  }
+
+  async pause(): Promise<void> {
+    await ctr(['tasks', 'pause', this.id]);
+  }
+
+  async resume(): Promise<void> {
+    await ctr(['tasks', 'resume', this.id]);
+  }
+
+  /** A host program in the container's network namespace. */
+  async inNetwork(command: string[]): Promise<Output> {
+    return run('nsenter', ['-t', String(await this.pid()), '-n', '--', ...command]);
+  }
+
+  /** The container's directory in one cgroup v1 hierarchy, from its process's own view. */
+  private async cgroup(controller: string): Promise<string> {
+    const lines = (await fs.readFile(`/proc/${await this.pid()}/cgroup`, 'utf8')).split('\n');
+    const line = lines.find((l) => l.split(':')[1]?.split(',').includes(controller));
+    if (!line) throw new Error(`container ${this.id}: no ${controller} cgroup (cgroup v1 expected)`);
+    return `/sys/fs/cgroup/${controller}${line.split(':')[2]}`;
+  }
+
+  async limitCpu(cores: number | undefined): Promise<void> {
+    const dir = await this.cgroup('cpu');
+    const period = Number(await fs.readFile(`${dir}/cpu.cfs_period_us`, 'utf8'));
+    const quota = cores === undefined ? -1 : Math.max(1000, Math.round(cores * period));
+    await fs.writeFile(`${dir}/cpu.cfs_quota_us`, String(quota));
+    const now = Number(await fs.readFile(`${dir}/cpu.cfs_quota_us`, 'utf8'));
+    if (now !== quota) throw new Error(`container ${this.id}: CPU quota ${quota} µs asked, the cgroup reads ${now}`);
+  }
+
+  async limitMemory(bytes: number | undefined): Promise<void> {
+    const dir = await this.cgroup('memory');
+    const limit = bytes === undefined ? '-1' : String(bytes);
+    // Memory+swap first when raising, last when lowering: the kernel refuses memsw below memory.
+    const files = bytes === undefined ? ['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes'] : ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'];
+    for (const f of files) await fs.writeFile(`${dir}/${f}`, limit).catch((e: NodeJS.ErrnoException) => {
+      if (!(f.includes('memsw') && e.code === 'ENOENT')) throw e; // no swap accounting: memory alone
+    });
+  }
+
+  async resources(): Promise<{ cpuNanos: number; systemNanos: number; onlineCpus: number; memoryBytes: number }> {
+    const [cpuDir, memDir] = await Promise.all([this.cgroup('cpuacct'), this.cgroup('memory')]);
+    const [usage, memory, stat, procStat] = await Promise.all([
+      fs.readFile(`${cpuDir}/cpuacct.usage`, 'utf8'),
+      fs.readFile(`${memDir}/memory.usage_in_bytes`, 'utf8'),
+      fs.readFile(`${memDir}/memory.stat`, 'utf8'),
+      fs.readFile('/proc/stat', 'utf8'),
+    ]);
+    const cache = Number(/^total_inactive_file (\d+)/m.exec(stat)?.[1] ?? 0);
+    // The host's CPU time, as Docker's system_cpu_usage counts it: every state but guest, in ns (USER_HZ = 100).
+    const host = procStat.split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number).reduce((a, b) => a + b, 0) * 1e7;
+    return { cpuNanos: Number(usage), systemNanos: host, onlineCpus: cpus().length, memoryBytes: Number(memory) - cache };
+  }
+}
+
+/** The image names containerd's k8s.io namespace holds. */
+export async function runtimeImages(): Promise<Set<string>> {
+  const names = (await ctr(['images', 'ls', '-q'])).split('\n').filter(Boolean);
+  // Docker's short names are stored fully qualified.
+  return new Set(names.map((n) => n.replace(/^docker\.io\//, '')));
+}
+
+/** Moves a Docker image into the node's runtime (no registry: docker save | ctr import). */
+export function importImage(image: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('bash', ['-o', 'pipefail', '-c', `docker save "$0" | ctr --address ${LOCAL_CONTAINERD} -n k8s.io images import -`, image], { maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) =>
+      err ? reject(new Error(`importing ${image} into the node's containerd failed: ${stderr.trim() || err.message}`)) : resolve(),
+    );
+    child.stdin?.end();
+  });
+}
