@@ -4,7 +4,9 @@
 # (build-k8s.sh), etcd and the CNI plugins from Debian sid's packages, a second containerd
 # (Debian's, the one Docker uses, with its own root, state and socket), Debian's runc, and a
 # pause image compiled from the module's source. Idempotent: quick when it already runs; a
-# part that died is started again. `stop-k8s.sh` (make clean) removes it.
+# part that died is started again. `stop-k8s.sh` (make clean) removes it. Every port listens on
+# 127.0.0.1 but the kubelet's: a node address may not be loopback, so it listens on an
+# interface of this host with no port and takes only clients with this cluster's certificates.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=${VITESS_CHAOS_K8S_VERSION:-v1.34.4}
@@ -63,7 +65,7 @@ if [ ! -f "$pki/admin.crt" ]; then
   (
     cd "$pki"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj "/CN=vitess-chaos-k8s-ca" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' > apiserver.ext
+    printf 'subjectAltName=IP:127.0.0.1,IP:%s,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' "$K8S_NODE_IP" > apiserver.ext
     openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out apiserver.crt -days 3650 -extfile apiserver.ext 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj "/O=system:masters/CN=vitess-chaos-admin" 2>/dev/null
@@ -135,7 +137,7 @@ cgroupDriver: cgroupfs
 cgroupsPerQOS: false
 enforceNodeAllocatable: []
 failSwapOn: false
-address: 127.0.0.1
+address: $K8S_NODE_IP
 port: 10250
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
@@ -183,6 +185,13 @@ for dir in -i -o; do
   iptables -C FORWARD "$dir" "$K8S_BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD 1 "$dir" "$K8S_BRIDGE" -j ACCEPT
 done
 
+if ! ip -o addr show dev "$K8S_NODE_LINK" 2>/dev/null | grep -q " $K8S_NODE_IP/"; then
+  # A bridge with no ports: the "dummy" link type is not in every kernel (not in these VMs').
+  ip link show "$K8S_NODE_LINK" >/dev/null 2>&1 || ip link add "$K8S_NODE_LINK" type bridge
+  ip addr add "$K8S_NODE_IP/32" dev "$K8S_NODE_LINK"
+  ip link set "$K8S_NODE_LINK" up
+fi
+
 # --- Processes ------------------------------------------------------------------------------
 launch containerd containerd --config "$K8S_STATE/containerd.toml"
 wait_until "containerd answering on $K8S_CONTAINERD_SOCK" 30 "$log_dir/containerd.log" ctr --address "$K8S_CONTAINERD_SOCK" version
@@ -195,7 +204,7 @@ if ! ctr --address "$K8S_CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qx "doc
   ctx=$(mktemp -d)
   gcc -Os -static -o "$ctx/pause" "$src/build/pause/linux/pause.c"
   printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' > "$ctx/Dockerfile"
-  docker build -q -t "$K8S_PAUSE_IMAGE" "$ctx" >/dev/null
+  docker build -q -t "$K8S_PAUSE_IMAGE" "$ctx" >/dev/null 2>&1 || fail "building the pause image with docker failed"
   docker save "$K8S_PAUSE_IMAGE" | ctr --address "$K8S_CONTAINERD_SOCK" -n k8s.io images import - >/dev/null
   rm -rf "$ctx"
 fi
@@ -206,7 +215,7 @@ launch etcd "$parts/etcd" --name vitess-chaos-k8s --data-dir "$K8S_STATE/etcd" \
   --initial-cluster "vitess-chaos-k8s=http://127.0.0.1:$((K8S_ETCD_PORT + 1))" --quota-backend-bytes 2147483648
 wait_until "etcd answering" 30 "$log_dir/etcd.log" curl -sf "http://127.0.0.1:$K8S_ETCD_PORT/health"
 
-launch kube-apiserver "$bin/kube-apiserver" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$K8S_API_PORT" \
+launch kube-apiserver "$bin/kube-apiserver" --bind-address 127.0.0.1 --advertise-address "$K8S_NODE_IP" --secure-port "$K8S_API_PORT" \
   --etcd-servers "http://127.0.0.1:$K8S_ETCD_PORT" --service-cluster-ip-range 10.96.0.0/24 \
   --client-ca-file "$pki/ca.crt" --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
   --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" --kubelet-preferred-address-types InternalIP \
@@ -219,7 +228,7 @@ launch kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$K8S
   --use-service-account-credentials=false --cluster-cidr "$K8S_POD_CIDR" --allocate-node-cidrs=false
 launch kube-scheduler "$bin/kube-scheduler" --kubeconfig "$K8S_KUBECONFIG" --bind-address 127.0.0.1 --leader-elect=false
 launch kubelet "$bin/kubelet" --config "$K8S_STATE/kubelet/config.yaml" --kubeconfig "$K8S_KUBECONFIG" \
-  --root-dir "$K8S_STATE/kubelet" --hostname-override "$K8S_NODE" --node-ip 127.0.0.1 --v 1
+  --root-dir "$K8S_STATE/kubelet" --hostname-override "$K8S_NODE" --node-ip "$K8S_NODE_IP" --v 1
 node_ready() { api "/api/v1/nodes/$K8S_NODE" | grep -q '"type":"Ready","status":"True"' || api "/api/v1/nodes/$K8S_NODE" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'; }
 wait_until "node $K8S_NODE Ready" 120 "$log_dir/kubelet.log" node_ready
 say "Kubernetes $version ready: node $K8S_NODE, API https://127.0.0.1:$K8S_API_PORT, kubeconfig $K8S_KUBECONFIG"

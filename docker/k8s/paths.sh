@@ -8,5 +8,9 @@ K8S_API_PORT=16443
 K8S_ETCD_PORT=12379
 K8S_NODE=vitess-chaos
 K8S_BRIDGE=vck8s0
+# The kubelet refuses a loopback node address: the node's own address is on a bridge of this
+# host with no port (nothing outside reaches it).
+K8S_NODE_LINK=vck8s-node
+K8S_NODE_IP=10.78.0.1
 K8S_POD_CIDR=10.77.0.0/16
 K8S_PAUSE_IMAGE=vitess-chaos/pause:3.10

@@ -31,6 +31,7 @@ for p in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; 
 pkill -9 -f "containerd-shim-runc-v2 -namespace k8s.io -id .* -address $K8S_CONTAINERD_SOCK" 2>/dev/null || true
 grep -E " ($K8S_STATE|$K8S_RUN)[^ ]* " /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 ip link delete "$K8S_BRIDGE" 2>/dev/null || true
+ip link delete "$K8S_NODE_LINK" 2>/dev/null || true
 for dir in -i -o; do while iptables -D FORWARD "$dir" "$K8S_BRIDGE" -j ACCEPT 2>/dev/null; do :; done; done
 # portmap's NAT chains (CNI-HOSTPORT-*, CNI-DN-*): flushed with the pods they served.
 for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/ {print $2}'); do iptables -t nat -F "$chain" 2>/dev/null || true; done

@@ -157,9 +157,12 @@ export class KubernetesCluster extends VitessCluster {
   }
 }
 
-/** Deletes a run's pods at once, then its namespace, and waits until both are gone. */
+/**
+ * Deletes a run's pods (1 s grace: the API keeps each until the kubelet has stopped it), then
+ * its namespace, and waits until both are gone.
+ */
 export async function removeNamespace(kube: Kube, namespace: string): Promise<void> {
-  await kube.core.deleteCollectionNamespacedPod(namespace, undefined, undefined, undefined, undefined, 0).catch((e: unknown) => {
+  await kube.core.deleteCollectionNamespacedPod(namespace, undefined, undefined, undefined, undefined, 1).catch((e: unknown) => {
     if (!isNotFound(e)) throw new KubeError(`deleting the pods of ${namespace} failed: ${apiWords(e)}`);
   });
   await kube.core.deleteNamespace(namespace).catch((e: unknown) => {

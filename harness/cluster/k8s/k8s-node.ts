@@ -118,9 +118,13 @@ export class KubernetesNode implements TargetNode {
     await this.create();
   }
 
-  /** Deletes the pod at once and waits until it is gone. */
+  /**
+   * Deletes the pod and waits until it is gone. A grace of 1 s, not 0: with 0 the API forgets
+   * the pod before the kubelet has stopped it, and a new pod could start on the same data while
+   * the old mysqld still runs.
+   */
   async remove(): Promise<void> {
-    await this.kube.core.deleteNamespacedPod(this.name, this.namespace, undefined, undefined, 0).catch((e: unknown) => {
+    await this.kube.core.deleteNamespacedPod(this.name, this.namespace, undefined, undefined, 1).catch((e: unknown) => {
       if (!isNotFound(e)) throw new KubeError(`deleting pod ${this.namespace}/${this.name} failed: ${apiWords(e)}`);
     });
     const deadline = Date.now() + 60_000;
