@@ -1,5 +1,6 @@
-# vitess-chaos: chaos experiments against a real Vitess cluster in Docker.
-# `make chaos` runs the chaos suite; `make test` runs unit tests and the chaos suite.
+# vitess-chaos: chaos experiments against a real Vitess cluster in Docker or on Kubernetes.
+# `make chaos` runs the chaos suite; `make test` runs unit tests, the chaos suite, and the
+# experiments that run on Kubernetes on a single-node Kubernetes (`make chaos-k8s`).
 SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
@@ -35,9 +36,10 @@ chaos: deps docker
 # The experiments that run on Kubernetes too, with the same checks (--target k8s).
 K8S_EXPERIMENTS ?= smoke calibration failover empty-vschema bring-up-failure cleanup
 chaos-k8s: deps docker k8s
-	VITESS_CHAOS_TARGET=k8s $(JEST) --selectProjects chaos --runInBand $(foreach e,$(K8S_EXPERIMENTS),experiments/$(e).chaos.ts)
+	VITESS_CHAOS_TARGET=k8s JEST_JUNIT_OUTPUT_NAME=junit-k8s.xml $(JEST) --selectProjects chaos --runInBand $(foreach e,$(K8S_EXPERIMENTS),experiments/$(e).chaos.ts)
 
-test: unit chaos
+# Both targets: the chaos suite on Docker, then the experiments that run on Kubernetes.
+test: unit chaos chaos-k8s
 
 # One experiment: make experiment E=smoke
 experiment: deps docker

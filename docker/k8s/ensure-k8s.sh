@@ -25,9 +25,16 @@ fail() { echo "[k8s] $*" >&2; exit 2; }
 for c in cpu cpuacct memory pids freezer; do
   [ -d "/sys/fs/cgroup/$c" ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || fail "no $c cgroup under /sys/fs/cgroup: the kubelet needs cgroups (v1 or v2) mounted"
 done
-for t in containerd runc iptables nsenter openssl gcc; do
-  command -v "$t" >/dev/null || fail "$t is missing: install Docker with 'make docker' (it brings containerd and runc), and 'apt-get install iptables util-linux openssl gcc libc6-dev'"
-done
+# What the node needs from Debian: containerd and runc come with docker.io (make docker).
+declare -A package_of=([containerd]=containerd [runc]=runc [iptables]=iptables [nsenter]=util-linux [openssl]=openssl [gcc]="gcc libc6-dev" [curl]=curl [ctr]=containerd)
+missing=()
+for t in "${!package_of[@]}"; do command -v "$t" >/dev/null || missing+=(${package_of[$t]}); done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || fail "missing: ${missing[*]}; install them and run 'make k8s' again"
+  say "installing ${missing[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
+fi
 
 mkdir -p "$log_dir" "$K8S_STATE" "$K8S_RUN"
 

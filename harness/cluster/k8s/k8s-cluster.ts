@@ -11,7 +11,7 @@ import { ensureImages, type ImageSet } from '../docker/images';
 import { leftByDeadRun, newRunId, RUN_LABEL, runLabels } from '../labels';
 import { type Topology, validateTopology } from '../topology';
 import { resolveSettings, type Settings } from '../../settings';
-import { type NodeLaunch, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
+import { type Component, type NodeLaunch, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
 import { KubernetesNode } from './k8s-node';
 import { apiWords, assertApi, connect, isNotFound, type Kube, KubeError } from './kube';
 import { LOCAL_KUBECONFIG, LOCAL_RUNS } from './local';
@@ -25,6 +25,15 @@ export interface KubernetesClusterOptions extends VitessClusterOptions {
 
 /** The uid the tablet image runs as (docker/recipes/db.Dockerfile): owner of the tablets' data directories. */
 const TABLET_UID = 1000;
+
+/**
+ * Flags this target adds. A pod started again has a new IP (no cluster DNS here, so tablets
+ * register by IP), and vtgate reads tablet addresses from the topology only every minute by
+ * default: a restarted tablet promoted within that minute was unreachable to clients for the
+ * rest of it (28 s in a failover run). Once a second, vtgate follows as it follows a stable
+ * name on Docker (or the operator's DNS names).
+ */
+const TARGET_FLAGS: Partial<Record<Component, string[]>> = { vtgate: ['--tablet-refresh-interval', '1s'] };
 
 export function namespaceOf(runId: string): string {
   return `vitess-chaos-${runId}`;
@@ -111,7 +120,7 @@ export class KubernetesCluster extends VitessCluster {
     const name = `vc-${this.runId}-${spec.alias}`;
     const ports = new Map<number, number>();
     for (const p of spec.ports) ports.set(p, await freeHostPort(this.hostPorts));
-    const env: V1EnvVar[] = Object.entries(spec.env).map(([k, value]) => ({ name: k, value }));
+    const env: V1EnvVar[] = Object.entries(spec.env).map(([k, value]) => ({ name: k, value: k === 'EXTRA_FLAGS' ? [value, ...(TARGET_FLAGS[spec.component] ?? [])].join(' ').trim() : value }));
     if (spec.selfAddressEnv) env.push({ name: spec.selfAddressEnv, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     let dataDir: string | undefined;
     if (spec.tablet) {

@@ -14,6 +14,8 @@ const ADDRESS_TIMEOUT_MS = 120_000;
 
 export class KubernetesNode implements TargetNode {
   private pod?: V1Pod;
+  /** The runtime's container of the current pod, once known (a probe reads it every 2 s). */
+  private container_?: RuntimeContainer;
   /** Logs of the node's earlier pods (a pod started again is a new pod with an empty log). */
   private earlierLogs = '';
 
@@ -76,12 +78,14 @@ export class KubernetesNode implements TargetNode {
     }
   }
 
-  /** The runtime's container of the pod now (read each time: a pod started again has a new one). */
+  /** The runtime's container of the pod now (a pod started again has a new one). */
   private async runtime(): Promise<RuntimeContainer> {
+    if (this.container_) return this.container_;
     const pod = await this.read();
     const id = pod?.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
     if (!id) throw new Error(`pod ${this.name} has no container yet`);
-    return new RuntimeContainer(id);
+    this.container_ = new RuntimeContainer(id);
+    return this.container_;
   }
 
   run(command: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
@@ -133,6 +137,7 @@ export class KubernetesNode implements TargetNode {
       await sleep(200);
     }
     this.pod = undefined;
+    this.container_ = undefined;
   }
 
   async markForReprovision(): Promise<void> {

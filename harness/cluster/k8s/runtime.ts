@@ -2,7 +2,7 @@
 // Kubernetes API has no word for (signal a container's process, freeze it, enter its network
 // namespace, cap its cgroup), done where kubelet's own runtime does them.
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { cpus } from 'node:os';
 import { LOCAL_CONTAINERD } from './local';
 
@@ -32,12 +32,17 @@ async function ctr(args: string[]): Promise<string> {
 
 /** One container of a pod, by its runtime id (the pod status's containerID without "containerd://"). */
 export class RuntimeContainer {
+  /** A container's process does not change while it lives; one that died is not read again. */
+  private pid_?: number;
+
   constructor(readonly id: string) {}
 
   async pid(): Promise<number> {
+    if (this.pid_ && existsSync(`/proc/${this.pid_}`)) return this.pid_;
     const line = (await ctr(['tasks', 'ls'])).split('\n').find((l) => l.startsWith(`${this.id} `));
     const pid = Number(line?.trim().split(/\s+/)[1]);
-    if (!pid) throw new Error(`container ${this.id} has no running process`);
+    if (!pid || (!line?.includes('RUNNING') && !line?.includes('PAUSED'))) throw new Error(`container ${this.id} has no running process`);
+    this.pid_ = pid;
     return pid;
   }
 
