@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_CONTAINERD } from './local';
 
 export interface Output {
@@ -50,12 +51,28 @@ export class RuntimeContainer {
     await ctr(['tasks', 'kill', '--signal', signal, this.id]);
   }
 
+  /**
+   * Freezes every process of the container with the cgroup freezer, as runc's pause does, but
+   * written here rather than through a ctr process: spawning one took a few hundred ms beside a
+   * busy core, and that lag lengthened a timed pause (a 5 s calibration pause read 5.55 s).
+   * Returns once the kernel reports the group FROZEN.
+   */
   async pause(): Promise<void> {
-    await ctr(['tasks', 'pause', this.id]);
+    const state = `${await this.cgroup('freezer')}/freezer.state`;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await fs.writeFile(state, 'FROZEN');
+      if ((await fs.readFile(state, 'utf8')).trim() === 'FROZEN') return;
+      if (Date.now() > deadline) {
+        await fs.writeFile(state, 'THAWED');
+        throw new Error(`container ${this.id}: unable to freeze within 10 s (its cgroup stayed FREEZING)`);
+      }
+      await sleep(5);
+    }
   }
 
   async resume(): Promise<void> {
-    await ctr(['tasks', 'resume', this.id]);
+    await fs.writeFile(`${await this.cgroup('freezer')}/freezer.state`, 'THAWED');
   }
 
   /** A host program in the container's network namespace. */
