@@ -118,7 +118,7 @@ export abstract class VitessCluster implements Cluster {
   etcd!: { node: TargetNode };
   tablets: VitessTablet[] = [];
   bringUpSeconds = 0;
-  protected readonly nodes: TargetNode[] = [];
+  private readonly nodes: TargetNode[] = [];
   private readonly pools: Pool[] = [];
   private vtgateNode!: TargetNode;
   private vtorcNode!: TargetNode;

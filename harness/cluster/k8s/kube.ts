@@ -48,7 +48,7 @@ export async function assertApi(kube: Kube, timeoutMs = 10_000): Promise<void> {
 }
 
 /** A command in a pod's container through the API (the kubelet's exec), its output streams kept apart. */
-export async function execInPod(kube: Kube, namespace: string, pod: string, container: string, command: string[], timeoutMs = 120_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function execInPod(kube: Kube, namespace: string, pod: string, container: string, command: string[], timeoutMs = 600_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
