@@ -50,6 +50,22 @@ describe('vitess-chaos CLI', () => {
     expect(r.stderr).toContain('no run folder /no/such/run');
   }, 60_000);
 
+  test('Kubernetes mistakes exit 2 before anything runs: an unknown target, an unreadable kubeconfig, an API that does not answer', () => {
+    const target = cli(['run', 'smoke', '--target', 'kubernetes']);
+    expect(target.code).toBe(2);
+    expect(target.stderr).toContain('unknown target "kubernetes": use docker or k8s');
+    const config = cli(['inspect', '--kubeconfig', '/no/such/kubeconfig']);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toContain('cannot read the kubeconfig /no/such/kubeconfig');
+    // A kubeconfig naming a port nothing listens on: the error says how to get a cluster.
+    const dir = mkdtempSync(join(tmpdir(), 'vc-kube-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+    const none = cli(['inspect', '--kubeconfig', file]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/No Kubernetes API answers for .*Run 'make k8s'/);
+  }, 60_000);
+
   test('an experiments folder without a catalog: says where to point, exit 2', () => {
     const r = cli(['--experiments', '/no/such/folder', 'list']);
     expect(r.code).toBe(2);

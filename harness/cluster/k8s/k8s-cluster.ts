@@ -3,7 +3,7 @@
 // on its own, so what finds an operator-managed cluster finds this one too.
 import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { defaultTopology } from '../default-topology';
@@ -14,7 +14,7 @@ import { resolveSettings, type Settings } from '../../settings';
 import { type Component, type NodeLaunch, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
 import { KubernetesNode } from './k8s-node';
 import { apiWords, assertApi, connect, isNotFound, type Kube, KubeError } from './kube';
-import { LOCAL_KUBECONFIG, LOCAL_RUNS } from './local';
+import { LOCAL_KUBECONFIG, LOCAL_RUNS, localRuntimeAvailable } from './local';
 import { importImage, runtimeImages } from './runtime';
 import { operatorLabels } from './operator-labels';
 
@@ -79,7 +79,16 @@ export class KubernetesCluster extends VitessCluster {
     const topology = options.topology ?? defaultTopology();
     validateTopology(topology);
     const settings = resolveSettings(options);
-    const kube = connect(options.kubeconfig ?? LOCAL_KUBECONFIG);
+    const kubeconfig = options.kubeconfig ?? LOCAL_KUBECONFIG;
+    // Faults act through the node's runtime, and images are moved into it: only the local node here.
+    if (resolve(kubeconfig) !== LOCAL_KUBECONFIG) {
+      throw new KubeError(
+        `experiments run on the single-node Kubernetes of this machine ('make k8s'), not yet on a cluster of your own (${kubeconfig}): ` +
+          `'vitess-chaos inspect --kubeconfig ${kubeconfig}' reads one, read-only`,
+      );
+    }
+    if (!localRuntimeAvailable()) throw new KubeError(`the single-node Kubernetes does not run here: run 'make k8s' (as root), then retry`);
+    const kube = connect(kubeconfig);
     await assertApi(kube);
     const cluster = new KubernetesCluster(kube, options.runId ?? newRunId(), topology, settings, options);
     const reaped = await reapOrphanNamespaces(kube);

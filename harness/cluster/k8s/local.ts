@@ -9,7 +9,7 @@ export const LOCAL_CONTAINERD = '/run/vitess-chaos-k8s/containerd.sock';
 /** Tablets' data directories on the node (hostPath), one per run and tablet: they outlive a pod started again. */
 export const LOCAL_RUNS = join(LOCAL_STATE, 'runs');
 
-/** The local cluster is the target when no other kubeconfig is named and its runtime socket is here. */
+/** Whether the local cluster's runtime runs here (`make k8s`): its faults act through it. */
 export function localRuntimeAvailable(): boolean {
   return existsSync(LOCAL_CONTAINERD);
 }
