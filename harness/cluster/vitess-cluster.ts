@@ -9,11 +9,12 @@ import { type Cluster, type ClusterNode, type ClusterOptions, ClusterStartError,
 import type { ImageSet } from './docker/images';
 import { ReadinessError, waitFor } from './readiness';
 import { replicaThreads } from './replication';
-import { planTablets, TabletPlan, Topology } from './topology';
+import { defaultTopology } from './default-topology';
+import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
 import { ExecVtctldClient, tabletTypeName, TopoTablet } from './vtctld-client';
 import { servedVSchema } from './vschema';
 import { runDir } from '../paths';
-import type { Settings } from '../settings';
+import { resolveSettings, type Settings } from '../settings';
 
 /** What every target takes, beside the cluster options. */
 export interface VitessClusterOptions extends ClusterOptions {
@@ -61,6 +62,13 @@ export interface TargetNode extends ClusterNode {
   exitReason(): Promise<string | undefined>;
   /** A command inside it, with its output streams kept apart. */
   run(command: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+/** What every target's start does first, before it touches anything: the topology and settings, validated. */
+export function planCluster(options: ClusterOptions): { topology: Topology; settings: Settings } {
+  const topology = options.topology ?? defaultTopology();
+  validateTopology(topology);
+  return { topology, settings: resolveSettings(options) };
 }
 
 class VitessTablet implements TabletHandle {

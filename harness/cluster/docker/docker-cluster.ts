@@ -1,13 +1,10 @@
 // The Docker target: a Vitess cluster as containers on one labelled network.
-import { defaultTopology } from '../default-topology';
 import { DockerNode } from './docker-node';
 import { assertEngine, docker } from './engine';
 import { ensureImages } from './images';
 import { newRunId, runLabels } from '../labels';
 import { reapOrphans, removeRun } from './reaper';
-import { validateTopology } from '../topology';
-import { resolveSettings } from '../../settings';
-import { type NodeLaunch, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
+import { type NodeLaunch, planCluster, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
 
 // testcontainers' Ryuk reaper image cannot be pulled here; the harness owns cleanup.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -25,9 +22,7 @@ export class DockerCluster extends VitessCluster {
 
   /** Validates everything, then builds what is missing and brings the cluster up. */
   static async start(options: DockerClusterOptions = {}): Promise<DockerCluster> {
-    const topology = options.topology ?? defaultTopology();
-    validateTopology(topology);
-    const settings = resolveSettings(options);
+    const { topology, settings } = planCluster(options);
     await assertEngine();
     const cluster = new DockerCluster(options.runId ?? newRunId(), topology, settings, options);
     const reaped = await reapOrphans();

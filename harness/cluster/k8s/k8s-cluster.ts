@@ -6,12 +6,11 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1EnvVar, V1Pod } from '@kubernetes/client-node';
-import { defaultTopology } from '../default-topology';
 import { ensureImages, type ImageSet } from '../docker/images';
 import { leftByDeadRun, newRunId, RUN_LABEL, runLabels } from '../labels';
-import { type Topology, validateTopology } from '../topology';
-import { resolveSettings, type Settings } from '../../settings';
-import { type Component, type NodeLaunch, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
+import type { Topology } from '../topology';
+import type { Settings } from '../../settings';
+import { type Component, type NodeLaunch, planCluster, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
 import { KubernetesNode } from './k8s-node';
 import { apiWords, assertApi, connect, isNotFound, type Kube, KubeError } from './kube';
 import { LOCAL_KUBECONFIG, LOCAL_RUNS, localRuntimeAvailable } from './local';
@@ -76,9 +75,7 @@ export class KubernetesCluster extends VitessCluster {
 
   /** Validates everything, then makes the images the node's runtime lacks and brings the cluster up. */
   static async start(options: KubernetesClusterOptions = {}): Promise<KubernetesCluster> {
-    const topology = options.topology ?? defaultTopology();
-    validateTopology(topology);
-    const settings = resolveSettings(options);
+    const { topology, settings } = planCluster(options);
     const kubeconfig = options.kubeconfig ?? LOCAL_KUBECONFIG;
     // Faults act through the node's runtime, and images are moved into it: only the local node here.
     if (resolve(kubeconfig) !== LOCAL_KUBECONFIG) {
