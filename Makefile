@@ -5,7 +5,7 @@ SHELL := /bin/bash
 JEST := npx jest
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test unit chaos chaos-k8s experiment images docker k8s bench bench-engine soak compat vet-matrix clean clean-images deps
+.PHONY: test unit chaos chaos-k8s experiment images docker k8s bench bench-k8s bench-engine soak compat vet-matrix clean clean-images deps
 
 # Installs node modules when package-lock.json changed (or on a fresh clone). `npm install`
 # against the committed lock, not `npm ci`: npm 11.19 rejects its own lock in `npm ci` over
@@ -49,6 +49,10 @@ experiment: deps docker
 bench: deps docker
 	npx ts-node --transpile-only bench/cluster.bench.ts
 	npx ts-node --transpile-only bench/engine.bench.ts
+
+# Kubernetes figures (make k8s from stopped and running, image moves, bring-up, memory, teardown) into reports/bench.json.
+bench-k8s: deps docker k8s
+	npx ts-node --transpile-only bench/k8s.bench.ts
 
 # Only the engine figures (sustained rate with/without probes, calibration error).
 bench-engine: deps docker
