@@ -6,7 +6,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerCluster } from '../harness/cluster/docker/docker-cluster';
-import { runExperiment } from '../harness/experiment/experiment';
 import { ProbeRunner, standardProbes } from '../harness/observe/probes';
 import { Timeline } from '../harness/observe/timeline';
 import { REPORTS_DIR } from '../harness/paths';
@@ -14,7 +13,7 @@ import { AppProcess } from '../harness/workload/app-process';
 import { Ledger } from '../harness/workload/ledger';
 import { Load, percentile } from '../harness/workload/load';
 import { withInboxSchema } from '../harness/workload/schema';
-import { calibration, PAUSE_SECONDS } from '../experiments/calibration';
+import { calibrationRuns } from './calibration-runs';
 
 const P99_LIMIT_MS = 50;
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 10);
@@ -79,22 +78,7 @@ async function main(): Promise<void> {
     const withProbes = await sustained(true);
     const cost = without.rate > 0 ? 1 - withProbes.rate / without.rate : undefined;
 
-    const calibrationRuns: { outageSeconds?: number; pauseSeconds?: number; errorSeconds?: number; detectionSeconds: number | null; lost: number; verdict: string }[] = [];
-    for (let i = 0; i < CALIBRATION_RUNS; i++) {
-      say(`calibration ${i + 1}/${CALIBRATION_RUNS}`);
-      const r = await runExperiment(calibration, { cluster, progress: () => undefined });
-      const outage = r.timings.outageSeconds;
-      calibrationRuns.push({
-        outageSeconds: outage,
-        pauseSeconds: r.timings.remediationSeconds,
-        errorSeconds: outage === undefined ? undefined : Math.round((outage - PAUSE_SECONDS) * 1000) / 1000,
-        detectionSeconds: r.timings.detectionSeconds['heartbeat-anomaly'] ?? null,
-        lost: r.ledger?.lost.length ?? -1,
-        verdict: r.verdict,
-      });
-      say(`  outage ${outage} s for a ${PAUSE_SECONDS} s pause (interval between pause and unpause calls ${r.timings.remediationSeconds} s), detection ${r.timings.detectionSeconds['heartbeat-anomaly']} s, lost ${r.ledger?.lost.length}`);
-    }
-    const errs = calibrationRuns.map((c) => Math.abs(c.errorSeconds ?? NaN));
+    const calibrationFigures = await calibrationRuns(cluster, CALIBRATION_RUNS, say);
 
     const file = join(REPORTS_DIR, 'bench.json');
     const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
@@ -111,13 +95,7 @@ async function main(): Promise<void> {
         target: 'probe cost < 0.05',
         steps: { withoutProbes: without.steps, withProbes: withProbes.steps },
       },
-      calibration: {
-        pauseSeconds: PAUSE_SECONDS,
-        runs: calibrationRuns,
-        maxAbsErrorSeconds: Math.max(...errs),
-        meanAbsErrorSeconds: Math.round((errs.reduce((a, b) => a + b, 0) / errs.length) * 1000) / 1000,
-        tolerance: 0.5,
-      },
+      calibration: calibrationFigures,
     };
     writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(previous.engine, null, 2)}\n`);

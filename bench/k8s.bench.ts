@@ -1,18 +1,22 @@
 // Kubernetes figures, merged into reports/bench.json under "kubernetes": `make k8s` when the
 // cluster runs and from a stopped one, moving the images into the node, bring-up of the default
-// topology on Kubernetes (BENCH_RUNS, median), the pods' memory and the control plane's, teardown.
+// topology on Kubernetes (BENCH_RUNS, median), the pods' memory and the control plane's, teardown,
+// and the calibration error there (BENCH_CALIBRATION_RUNS calibration runs, default 3).
 // Run with `make bench-k8s` (needs `make k8s` once: it builds the binaries).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTopology } from '../harness/cluster/default-topology';
 import { startCluster } from '../harness/cluster/start';
 import { REPO_ROOT, REPORTS_DIR } from '../harness/paths';
+import { defaultTopology } from '../harness/cluster/default-topology';
 import { resolveSettings } from '../harness/settings';
+import { withInboxSchema } from '../harness/workload/schema';
+import { calibrationRuns } from './calibration-runs';
 import { median } from './examples-local';
 
 const settings = resolveSettings({ target: 'k8s' });
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const CALIBRATION_RUNS = Number(process.env.BENCH_CALIBRATION_RUNS ?? 3);
 const say = (s: string) => process.stderr.write(`[bench-k8s] ${s}\n`);
 const round = (x: number) => Math.round(x * 100) / 100;
 
@@ -63,6 +67,9 @@ async function main(): Promise<void> {
     await cluster.stop();
     teardown.push((Date.now() - t1) / 1000);
   }
+  // The calibration on a cluster of its own: it needs the inbox app's tables.
+  const calCluster = await startCluster({ topology: withInboxSchema(), target: 'k8s' });
+  const calibration = await calibrationRuns(calCluster, CALIBRATION_RUNS, say).finally(() => calCluster.stop());
   const plane = controlPlaneMb();
   const file = join(REPORTS_DIR, 'bench.json');
   const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
     imagesMovedSeconds,
     bringUpSeconds: { runs: bringUp.map(round), median: round(median(bringUp)), dockerMedian: previous.foundation?.bringUpSeconds?.median },
     teardownSeconds: { runs: teardown.map(round), median: round(median(teardown)) },
+    calibration,
     memoryMb: { pods: podMemoryMb, podCount: pods, controlPlane: plane, controlPlaneTotal: Object.values(plane).reduce((a, b) => a + b, 0) },
   };
   writeFileSync(file, `${JSON.stringify({ ...previous, kubernetes }, null, 2)}\n`);

@@ -5,6 +5,8 @@ import { resolveSettings } from '../harness/settings';
 
 export default async function globalSetup(): Promise<void> {
   const settings = resolveSettings();
-  process.stderr.write(`\n[chaos] Vitess ${settings.vitess.release} on ${settings.database.id}, target ${settings.target}\n`);
+  const a = settings.attach;
+  const where = a ? `the Vitess in namespace ${a.namespace} (attached; faults ${a.allowFaults ? 'allowed' : 'refused: experiments will refuse to run without --allow-faults'})` : `Vitess ${settings.vitess.release} on ${settings.database.id}`;
+  process.stderr.write(`\n[chaos] ${where}, target ${settings.target}\n`);
   await prepareTarget(settings);
 }

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { describeFound, discover } from '../harness/cluster/k8s/discover';
+import { describeFound, discover, parseTabletTypes } from '../harness/cluster/k8s/discover';
 
 function pod(name: string, labels: Record<string, string>, ready = true): V1Pod {
   return {
@@ -38,6 +38,10 @@ describe('discovery by the operator labels', () => {
     expect(text).toContain('-80: uscentral1a-0000000001 example-vttablet-a (Running, ready); uscentral1a-0000000003 example-vttablet-c (Running, ready)');
     expect(text).toContain('80-: uscentral1a-0000000002 example-vttablet-b (Running)');
     expect(text).toContain('vtorc: none');
+    // With vtctld's GetTablets lines, each tablet shows its type.
+    const types = parseTabletTypes('uscentral1a-0000000001 customer -80 primary 10.0.0.1:15000 10.0.0.1:3306 [] 2026-12-05T05:00:00Z\nuscentral1a-0000000003 customer -80 replica 10.0.0.3:15000 10.0.0.3:3306 [] <null>\n');
+    expect(types).toEqual({ 'uscentral1a-0000000001': 'primary', 'uscentral1a-0000000003': 'replica' });
+    expect(describeFound(discover('prod', pods), types)).toContain('-80: uscentral1a-0000000001 primary example-vttablet-a (Running, ready); uscentral1a-0000000003 replica example-vttablet-c');
     expect(describeFound(discover('empty', [pod('web', { app: 'web' })]))).toMatch(/^namespace empty: no Vitess pods found/);
   });
 });

@@ -10,7 +10,7 @@ import { timeStamp } from '../cluster/labels';
 import { removeAll } from '../cluster/docker/reaper';
 import { assertApi, connect, KubeError } from '../cluster/k8s/kube';
 import { LOCAL_KUBECONFIG } from '../cluster/k8s/local';
-import { describeFound, discover } from '../cluster/k8s/discover';
+import { describeFound, discover, tabletTypes } from '../cluster/k8s/discover';
 import { OPERATOR_LABEL } from '../cluster/k8s/operator-labels';
 import { VersionError } from '../cluster/versions';
 import { REPORTS_DIR } from '../paths';
@@ -111,10 +111,11 @@ program
 
 /** Before anything starts: every version exists (exit 2 if not), then the engine (and Kubernetes, if the target) answers. */
 async function preflight(settings: Settings[]): Promise<void> {
-  for (const s of settings) await assertVitessAvailable(s.vitess, { say });
-  await assertEngine();
+  // An attached cluster runs its own Vitess: no release to build, no Docker engine to need.
+  for (const s of settings.filter((x) => !x.attach)) await assertVitessAvailable(s.vitess, { say });
+  if (settings.some((s) => !s.attach)) await assertEngine();
   for (const s of settings.filter((x) => x.target === 'k8s')) await assertApi(connect(s.kubeconfig ?? LOCAL_KUBECONFIG));
-  for (const s of settings) say(`Vitess ${s.vitess.release} (Go module ${s.vitess.module}) on ${s.database.id}`);
+  for (const s of settings.filter((x) => !x.attach)) say(`Vitess ${s.vitess.release} (Go module ${s.vitess.module}) on ${s.database.id}`);
 }
 
 function printOutcome(o: RunOutcome): void {
@@ -133,10 +134,21 @@ program
   .option('--db <database>', 'database server, e.g. mysql-9.7 (env VITESS_CHAOS_DB)')
   .option('--target <target>', 'where clusters run: docker (default) or k8s (env VITESS_CHAOS_TARGET)')
   .option('--kubeconfig <file>', 'the Kubernetes cluster for --target k8s (default: the local one `make k8s` runs; env VITESS_CHAOS_KUBECONFIG)')
+  .option('--namespace <namespace>', 'attach to the Vitess already running in this namespace instead of starting one (--target k8s; env VITESS_CHAOS_NAMESPACE)')
+  .option('--selector <labels>', 'with --namespace: a label selector narrowing its pods (env VITESS_CHAOS_SELECTOR)')
+  .option('--allow-faults', 'with --namespace: let experiments inject faults into that cluster (refused without it; env VITESS_CHAOS_ALLOW_FAULTS=1)')
   .addHelpText('after', () => `\nExperiments:\n${helpList()}\n\nExit: 0 all tests passed; 1 a test failed; 2 usage or environment error (unknown version, no Docker engine, no Kubernetes API), or nothing ran (every case failed before its experiment started); 130 interrupted.`)
-  .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string; target?: string; kubeconfig?: string }) => {
+  .action(async (names: string[], opts: { all?: boolean; vitess?: string; db?: string; target?: string; kubeconfig?: string; namespace?: string; selector?: string; allowFaults?: boolean }) => {
     const entries = pickExperiments(names, opts.all);
-    const settings = resolveSettings({ vitess: opts.vitess, database: opts.db, target: opts.target, kubeconfig: opts.kubeconfig });
+    const settings = resolveSettings({
+      vitess: opts.vitess,
+      database: opts.db,
+      target: opts.target,
+      kubeconfig: opts.kubeconfig,
+      namespace: opts.namespace,
+      selector: opts.selector,
+      allowFaults: opts.allowFaults,
+    });
     await preflight([settings]);
     const outcome = await runChaos(entries, { settings, say });
     printOutcome(outcome);
@@ -321,7 +333,7 @@ program
 
 program
   .command('inspect')
-  .description("find Vitess on a Kubernetes cluster by the vitess-operator's pod labels and print what was found (read-only: nothing is changed)")
+  .description("find Vitess on a Kubernetes cluster by the vitess-operator's pod labels and print what was found, with each tablet's type as vtctld has it (read-only: nothing is changed)")
   .option('--kubeconfig <file>', 'the cluster (default: the local one `make k8s` runs; env VITESS_CHAOS_KUBECONFIG)')
   .option('--namespace <namespace>', 'only this namespace (default: every namespace with Vitess pods)')
   .option('--selector <labels>', 'a label selector narrowing the pods', OPERATOR_LABEL.component)
@@ -337,7 +349,11 @@ program
       exitCode = EXIT.failed;
       return;
     }
-    for (const ns of namespaces) out(describeFound(discover(ns, pods.filter((p) => p.metadata?.namespace === ns))));
+    for (const ns of namespaces) {
+      const inNs = pods.filter((p) => p.metadata?.namespace === ns);
+      const found = discover(ns, inNs);
+      out(describeFound(found, await tabletTypes(kube, found, inNs)));
+    }
   });
 
 async function main(argv: string[]): Promise<number> {

@@ -99,7 +99,8 @@ export async function runChaos(entries: readonly Experiment[], o: RunChaosOption
   const casesFile = join(tmpdir(), `vitess-chaos-cases-${process.pid}-${Date.now()}.json`);
   const before = listRunDirs();
   const startedAt = Date.now();
-  o.say(`running ${entries.map((e) => e.name).join(', ')} on Vitess ${o.settings.vitess.release} with ${o.settings.database.id} on ${o.settings.target} (jest, chaos project, in band)`);
+  const where = o.settings.attach ? `the Vitess in namespace ${o.settings.attach.namespace} (attached; faults ${o.settings.attach.allowFaults ? 'allowed' : 'refused'})` : `Vitess ${o.settings.vitess.release} with ${o.settings.database.id} on ${o.settings.target}`;
+  o.say(`running ${entries.map((e) => e.name).join(', ')} on ${where} (jest, chaos project, in band)`);
   const child = spawn(process.execPath, jestArgs(files), {
     cwd: REPO_ROOT,
     env: {
@@ -108,6 +109,13 @@ export async function runChaos(entries: readonly Experiment[], o: RunChaosOption
       VITESS_CHAOS_DB: o.settings.database.id,
       VITESS_CHAOS_TARGET: o.settings.target,
       ...(o.settings.kubeconfig ? { VITESS_CHAOS_KUBECONFIG: o.settings.kubeconfig } : {}),
+      ...(o.settings.attach
+        ? {
+            VITESS_CHAOS_NAMESPACE: o.settings.attach.namespace,
+            VITESS_CHAOS_ALLOW_FAULTS: String(o.settings.attach.allowFaults),
+            ...(o.settings.attach.selector ? { VITESS_CHAOS_SELECTOR: o.settings.attach.selector } : {}),
+          }
+        : {}),
       VITESS_CHAOS_CASES: casesFile,
       TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
     },

@@ -66,6 +66,8 @@ export interface Cluster {
   readonly vtorc: { debugUrl: string; node: ClusterNode };
   readonly etcd: { node: ClusterNode };
   readonly tablets: TabletHandle[];
+  /** Set when the harness attached to a cluster it did not start: where, and whether faults may be injected. */
+  readonly attached?: { namespace: string; allowFaults: boolean };
   /** A mysql2 pool to vtgate; closed with the cluster. */
   vtgatePool(options?: Partial<PoolOptions>): Pool;
   tablet(alias: string): TabletHandle;
@@ -93,4 +95,9 @@ export interface ClusterOptions extends SettingsInput {
 /** A cluster that could not be brought up: what failed, with its logs kept; nothing of it left running. */
 export class ClusterStartError extends Error {
   override name = 'ClusterStartError';
+}
+
+/** A fault the cluster will not take: one the harness did not start, without the user's consent, or a verb its target cannot do. */
+export class FaultRefusedError extends Error {
+  override name = 'FaultRefusedError';
 }

@@ -1,7 +1,7 @@
 // One run of one experiment, phase by phase: each method is one phase of the lifecycle in
 // experiment.ts, and `end()` is the cleanup that always runs. State shared between phases
 // (the app, load, probes, detectors, baseline) lives on the run, not in one long function.
-import type { Cluster } from '../cluster/cluster';
+import { type Cluster, FaultRefusedError } from '../cluster/cluster';
 import { startCluster } from '../cluster/start';
 import { waitFor } from '../cluster/readiness';
 import { Detector, DetectorRunner, heartbeatAnomaly, p99LatencyHigh } from '../observe/detectors';
@@ -79,6 +79,13 @@ export class ExperimentRun<M extends object> {
     const cluster =
       options.cluster ??
       (await startCluster({ topology: (exp.topology ?? (() => withInboxSchema()))(), vitess: options.vitess, database: options.database, progress: say }));
+    if (cluster.attached && !cluster.attached.allowFaults) {
+      if (!options.cluster) await cluster.stop();
+      throw new FaultRefusedError(
+        `${exp.name} injects a fault (${exp.fault.name}) into the Vitess in namespace ${cluster.attached.namespace}, which the harness did not start: ` +
+          `pass --allow-faults (VITESS_CHAOS_ALLOW_FAULTS=1) to let it; nothing was run`,
+      );
+    }
     return new ExperimentRun(exp, cluster, !options.cluster, say, phases, timeline);
   }
 

@@ -1,6 +1,7 @@
 // Finds a Vitess cluster among a namespace's pods by the vitess-operator's labels: what
 // `vitess-chaos inspect` prints of a user's cluster (read-only), and of the harness's own.
 import type { V1Pod } from '@kubernetes/client-node';
+import { execInPod, type Kube } from './kube';
 import { OPERATOR_LABEL, shardFromLabel } from './operator-labels';
 
 export interface FoundPod {
@@ -55,8 +56,30 @@ export function discover(namespace: string, pods: V1Pod[]): FoundCluster {
   return c;
 }
 
-/** What was found, as lines for a terminal; says plainly when there is no Vitess at all. */
-export function describeFound(c: FoundCluster): string {
+/** Tablet alias -> type, from `vtctldclient GetTablets`'s lines ("zone1-0000000100 commerce 0 primary host:port ..."). */
+export function parseTabletTypes(getTablets: string): Record<string, string> {
+  const types: Record<string, string> = {};
+  for (const line of getTablets.split('\n')) {
+    const [alias, , , type] = line.trim().split(/\s+/);
+    if (alias && type && /^[a-z0-9]+-\d+$/.test(alias)) types[alias] = type;
+  }
+  return types;
+}
+
+/** Each tablet's type as the topology has it, asked of a ready vtctld pod (a read: GetTablets); empty when there is none or it fails. */
+export async function tabletTypes(kube: Kube, c: FoundCluster, pods: V1Pod[]): Promise<Record<string, string>> {
+  const vtctld = c.vtctlds.find((p) => p.ready);
+  const pod = pods.find((p) => p.metadata?.name === vtctld?.name);
+  if (!pod) return {};
+  const container = pod.spec?.containers[0]?.name ?? 'vtctld';
+  const r = await execInPod(kube, c.namespace, pod.metadata!.name!, container, ['vtctldclient', '--server', 'localhost:15999', 'GetTablets'], 30_000).catch(() => undefined);
+  return r?.exitCode === 0 ? parseTabletTypes(r.stdout) : {};
+}
+
+const aliasOf = (t: FoundTablet) => `${t.cell}-${t.uid.padStart(10, '0')}`;
+
+/** What was found, as lines for a terminal (with each tablet's type when known); says plainly when there is no Vitess at all. */
+export function describeFound(c: FoundCluster, types: Record<string, string> = {}): string {
   const pods = (list: FoundPod[]) => (list.length ? list.map((p) => `${p.name} (${p.phase}${p.ready ? ', ready' : ''})`).join(', ') : 'none');
   const tabletCount = Object.values(c.keyspaces).flatMap((s) => Object.values(s)).flat().length;
   if (!tabletCount && !c.vtgates.length && !c.vtctlds.length) {
@@ -68,7 +91,7 @@ export function describeFound(c: FoundCluster): string {
     lines.push(`  keyspace ${ks}: ${Object.keys(shards).length} shard(s)`);
     for (const shard of Object.keys(shards).sort()) {
       const tablets = shards[shard].sort((a, b) => Number(a.uid) - Number(b.uid));
-      lines.push(`    ${shard}: ${tablets.map((t) => `${t.cell}-${t.uid.padStart(10, '0')} ${t.name} (${t.phase}${t.ready ? ', ready' : ''})`).join('; ')}`);
+      lines.push(`    ${shard}: ${tablets.map((t) => `${aliasOf(t)}${types[aliasOf(t)] ? ` ${types[aliasOf(t)]}` : ''} ${t.name} (${t.phase}${t.ready ? ', ready' : ''})`).join('; ')}`);
     }
   }
   if (c.other.length) lines.push(`  other: ${pods(c.other)}`);

@@ -10,7 +10,7 @@ import { ensureImages, type ImageSet } from '../docker/images';
 import { leftByDeadRun, newRunId, RUN_LABEL, runLabels } from '../labels';
 import type { Topology } from '../topology';
 import type { Settings } from '../../settings';
-import { type Component, type NodeLaunch, planCluster, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
+import { type Component, type NodeLaunch, planCluster, PORTS, type TargetNode, VitessCluster, type VitessClusterOptions } from '../vitess-cluster';
 import { KubernetesNode } from './k8s-node';
 import { apiWords, assertApi, connect, isNotFound, type Kube, KubeError } from './kube';
 import { LOCAL_KUBECONFIG, LOCAL_RUNS, localRuntimeAvailable } from './local';
@@ -33,6 +33,16 @@ const TABLET_UID = 1000;
  * name on Docker (or the operator's DNS names).
  */
 const TARGET_FLAGS: Partial<Record<Component, string[]>> = { vtgate: ['--tablet-refresh-interval', '1s'] };
+
+/** Ports named as the operator names its pods' (web: HTTP, mysql: MySQL protocol), so an attach finds them by name. */
+const PORT_NAMES: Record<number, string> = {
+  [PORTS.tabletHttp]: 'web',
+  [PORTS.mysql]: 'mysql',
+  [PORTS.vtgateMysql]: 'mysql',
+  [PORTS.vtgateHttp]: 'web',
+  [PORTS.vtctldHttp]: 'web',
+  [PORTS.vtorcHttp]: 'web',
+};
 
 export function namespaceOf(runId: string): string {
   return `vitess-chaos-${runId}`;
@@ -154,7 +164,7 @@ export class KubernetesCluster extends VitessCluster {
             imagePullPolicy: 'Never',
             ...(spec.command ? { args: spec.command } : {}),
             env,
-            ports: [...ports].map(([containerPort, hostPort]) => ({ containerPort, hostPort, hostIP: '127.0.0.1', protocol: 'TCP' })),
+            ports: [...ports].map(([containerPort, hostPort]) => ({ name: PORT_NAMES[containerPort], containerPort, hostPort, hostIP: '127.0.0.1', protocol: 'TCP' })),
             ...(dataDir ? { volumeMounts: [{ name: 'data', mountPath: '/vt/vtdataroot' }] } : {}),
           },
         ],

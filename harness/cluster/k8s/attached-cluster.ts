@@ -1,0 +1,281 @@
+// A Vitess the harness did not start, on a user's Kubernetes (operator-managed, or the
+// harness's own run seen from outside): found in one namespace by the vitess-operator's
+// labels, reached through port-forwards on 127.0.0.1, checked against the topology the
+// experiment needs, and left as it was found when the run ends (nothing of it is deleted).
+import { join } from 'node:path';
+import { promises as fs } from 'node:fs';
+import mysql from 'mysql2/promise';
+import type { Connection, Pool, PoolOptions } from 'mysql2/promise';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Cluster, ClusterNode, TabletHandle, TabletRole } from '../cluster';
+import { newRunId } from '../labels';
+import type { Topology } from '../topology';
+import { parseVitessVersion, type VitessVersion } from '../versions';
+import { ExecVtctldClient, tabletTypeName, type TopoTablet } from '../vtctld-client';
+import { servedVSchema } from '../vschema';
+import { runDir } from '../../paths';
+import type { Attach, Settings } from '../../settings';
+import { AttachedNode } from './attached-node';
+import { discover, type FoundCluster, type FoundPod } from './discover';
+import { apiWords, type Kube, KubeError } from './kube';
+import { OPERATOR_LABEL } from './operator-labels';
+import { PortForwards } from './port-forward';
+
+/** The ports an operator's pods name (the harness's own pods name theirs the same), and the operator's numbers when unnamed. */
+const PORT_NAMES = { web: 15000, mysql: 3306 } as const;
+/** The MySQL user the harness reads tablets' mysqld with (its own clusters create it); an attached cluster needs it too. */
+const TABLET_MYSQL_USER = 'vt_chaos';
+
+export class AttachError extends Error {
+  override name = 'AttachError';
+}
+
+export interface AttachOptions {
+  kube: Kube;
+  attach: Attach;
+  settings: Settings;
+  /** What the experiment needs of the cluster: its keyspaces, shards and tables must be there. */
+  topology: Topology;
+  runId?: string;
+  progress?: (line: string) => void;
+}
+
+/** A pod's port by the name the operator gives it (any container), else the operator's number for it. */
+export function podPort(pod: V1Pod, name: keyof typeof PORT_NAMES, container?: string): number {
+  const containers = pod.spec?.containers.filter((c) => !container || c.name === container) ?? [];
+  return containers.flatMap((c) => c.ports ?? []).find((p) => p.name === name)?.containerPort ?? PORT_NAMES[name];
+}
+
+/** What the found cluster lacks for this topology: every problem, so one attach says all of it. */
+export function topologyGaps(found: FoundCluster, topology: Topology): string[] {
+  const gaps: string[] = [];
+  if (!found.vtgates.some((p) => p.ready)) gaps.push('no ready vtgate pod');
+  if (!found.vtctlds.some((p) => p.ready)) gaps.push('no ready vtctld pod');
+  if (!found.vtorcs.some((p) => p.ready)) gaps.push('no ready VTOrc pod (experiments read its failovers)');
+  if (!found.etcd.length) gaps.push('no etcd pod');
+  for (const ks of topology.keyspaces) {
+    const shards = found.keyspaces[ks.name];
+    if (!shards) {
+      gaps.push(`no tablets of keyspace ${ks.name}`);
+      continue;
+    }
+    for (const s of ks.shards) {
+      const tablets = shards[s.name] ?? [];
+      if (tablets.length < s.replicas + 1) gaps.push(`${ks.name}/${s.name}: ${tablets.length} tablet(s), the experiment needs ${s.replicas + 1}`);
+      const unready = tablets.filter((t) => !t.ready).map((t) => t.name);
+      if (unready.length) gaps.push(`${ks.name}/${s.name}: not ready: ${unready.join(', ')} (faults on a degraded shard would measure its damage, not theirs)`);
+    }
+  }
+  return gaps;
+}
+
+class AttachedTablet implements TabletHandle {
+  readonly initialPrimary: boolean;
+  readonly dbName: string;
+
+  constructor(
+    readonly uid: number,
+    readonly alias: string,
+    readonly keyspace: string,
+    readonly shard: string,
+    readonly hostname: string,
+    primary: boolean,
+    readonly node: AttachedNode,
+    private readonly ports: { web: number; mysql: number },
+    private readonly vtctld: ExecVtctldClient,
+  ) {
+    this.initialPrimary = primary;
+    this.dbName = `vt_${keyspace}`;
+  }
+
+  get debugUrl(): string {
+    return `http://127.0.0.1:${this.ports.web}`;
+  }
+
+  get mysqlEndpoint(): { host: string; port: number; user: string } {
+    return { host: '127.0.0.1', port: this.ports.mysql, user: TABLET_MYSQL_USER };
+  }
+
+  async role(): Promise<TabletRole> {
+    const name = tabletTypeName((await this.vtctld.json<TopoTablet>(['GetTablet', this.alias])).type).toLowerCase();
+    return name === 'primary' || name === 'replica' || name === 'rdonly' ? name : 'unknown';
+  }
+
+  mysql(): Promise<Connection> {
+    return mysql.createConnection({ ...this.mysqlEndpoint, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: true });
+  }
+}
+
+export class AttachedCluster implements Cluster {
+  vtgate!: Cluster['vtgate'];
+  vtctld!: ExecVtctldClient & { node: ClusterNode };
+  vtorc!: Cluster['vtorc'];
+  etcd!: { node: ClusterNode };
+  tablets: AttachedTablet[] = [];
+  vitess: VitessVersion;
+  /** Seconds to find the cluster and check it serves what the experiment needs (nothing was brought up). */
+  bringUpSeconds = 0;
+  private readonly nodes: AttachedNode[] = [];
+  private readonly pools: Pool[] = [];
+  private readonly forwards: PortForwards;
+  private stopping?: Promise<void>;
+
+  private constructor(
+    private readonly kube: Kube,
+    readonly attached: Attach,
+    readonly runId: string,
+    readonly topology: Topology,
+    private readonly settings: Settings,
+    private readonly say: (line: string) => void,
+  ) {
+    this.forwards = new PortForwards(kube);
+    this.vitess = settings.vitess;
+  }
+
+  get database() {
+    return this.settings.database;
+  }
+
+  get namespace(): string {
+    return this.attached.namespace;
+  }
+
+  /** Finds the cluster, opens port-forwards, checks it has what the experiment needs; touches nothing of it. */
+  static async attach(o: AttachOptions): Promise<AttachedCluster> {
+    const t0 = Date.now();
+    const say = o.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
+    const { namespace, selector } = o.attach;
+    const labelSelector = [OPERATOR_LABEL.component, selector].filter(Boolean).join(',');
+    let pods: V1Pod[];
+    try {
+      pods = (await o.kube.core.listNamespacedPod(namespace, undefined, undefined, undefined, undefined, labelSelector)).body.items;
+    } catch (e) {
+      throw new AttachError(`listing the pods of namespace ${namespace} (${labelSelector}) failed: ${apiWords(e)}`);
+    }
+    const found = discover(namespace, pods);
+    const gaps = topologyGaps(found, o.topology);
+    if (gaps.length) {
+      throw new AttachError(`the Vitess in namespace ${namespace} (pods matching ${labelSelector}) lacks what the experiment needs: ${gaps.join('; ')}. 'vitess-chaos inspect --namespace ${namespace}' shows what is there.`);
+    }
+    const cell = Object.values(found.keyspaces).flatMap((s) => Object.values(s)).flat()[0]?.cell ?? o.topology.cell;
+    const cluster = new AttachedCluster(o.kube, o.attach, o.runId ?? newRunId(), { ...o.topology, cell }, o.settings, say);
+    try {
+      await cluster.open(found, pods);
+    } catch (e) {
+      await cluster.stop();
+      throw e instanceof AttachError || e instanceof KubeError ? e : new AttachError(`attaching to the Vitess in namespace ${namespace} failed: ${(e as Error).message}`);
+    }
+    cluster.bringUpSeconds = (Date.now() - t0) / 1000;
+    say(`[cluster ${cluster.runId}] attached to namespace ${namespace} in ${cluster.bringUpSeconds.toFixed(1)} s: Vitess ${cluster.vitess.release}, ${cluster.tablets.length} tablets; faults ${o.attach.allowFaults ? 'allowed (--allow-faults)' : 'refused'}`);
+    return cluster;
+  }
+
+  private node(pod: V1Pod): AttachedNode {
+    const n = new AttachedNode(this.kube, pod, this.attached.allowFaults);
+    this.nodes.push(n);
+    return n;
+  }
+
+  private async open(found: FoundCluster, pods: V1Pod[]): Promise<void> {
+    const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
+    const first = (list: FoundPod[]) => byName.get((list.find((p) => p.ready) ?? list[0]).name)!;
+    const forward = (pod: V1Pod, name: keyof typeof PORT_NAMES, container?: string) => this.forwards.open(this.namespace, pod.metadata!.name!, podPort(pod, name, container));
+
+    const vtctldPod = first(found.vtctlds);
+    const vtctldNode = this.node(vtctldPod);
+    this.vtctld = Object.assign(new ExecVtctldClient((command) => vtctldNode.run(command)), { node: vtctldNode });
+    this.vitess = await this.readVersion(vtctldNode);
+
+    const vtgatePod = first(found.vtgates);
+    const [vtgateMysql, vtgateWeb] = [await forward(vtgatePod, 'mysql'), await forward(vtgatePod, 'web')];
+    this.vtgate = { host: '127.0.0.1', port: vtgateMysql, debugUrl: `http://127.0.0.1:${vtgateWeb}`, node: this.node(vtgatePod) };
+    const vtorcPod = first(found.vtorcs);
+    this.vtorc = { debugUrl: `http://127.0.0.1:${await forward(vtorcPod, 'web')}`, node: this.node(vtorcPod) };
+    this.etcd = { node: this.node(first(found.etcd)) };
+
+    for (const ks of this.topology.keyspaces) {
+      for (const s of ks.shards) {
+        const info = await this.vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${ks.name}/${s.name}`]);
+        const primaryUid = info.shard.primary_alias?.uid;
+        if (primaryUid === undefined) throw new AttachError(`shard ${ks.name}/${s.name} has no primary: attach to a cluster that serves`);
+        for (const t of found.keyspaces[ks.name][s.name]) {
+          const pod = byName.get(t.name)!;
+          const uid = Number(t.uid);
+          // vttablet's web port is on its own container in an operator's pod; mysqld's on mysqld's.
+          const vttablet = pod.spec!.containers.some((c) => c.name === 'vttablet') ? 'vttablet' : undefined;
+          const ports = { web: await forward(pod, 'web', vttablet), mysql: await forward(pod, 'mysql') };
+          const alias = `${t.cell}-${String(uid).padStart(10, '0')}`;
+          this.tablets.push(new AttachedTablet(uid, alias, ks.name, s.name, t.name, uid === primaryUid, this.node(pod), ports, this.vtctld));
+        }
+      }
+    }
+    await this.checkServing();
+  }
+
+  /** The release vtctld's binary says it is; the settings' when it says nothing parseable (a build of the user's own). */
+  private async readVersion(vtctld: AttachedNode): Promise<VitessVersion> {
+    const r = await vtctld.run(['vtctld', '--version']).catch(() => undefined);
+    const m = /Version: v?(\d+\.\d+\.\d+)/.exec(`${r?.stdout ?? ''}${r?.stderr ?? ''}`);
+    if (m) return parseVitessVersion(m[1]);
+    this.say(`[cluster ${this.runId}] vtctld did not say its release; reports name the settings' ${this.settings.vitess.release}`);
+    return this.settings.vitess;
+  }
+
+  /** vtgate routes every table the experiment uses, and each tablet's mysqld answers the harness's user. */
+  private async checkServing(): Promise<void> {
+    const served = await servedVSchema(this).catch((e: Error) => {
+      throw new AttachError(`vtgate's /debug/vschema through the port-forward: ${e.message}${this.forwardErrors()}`);
+    });
+    const missing = this.topology.keyspaces.flatMap((ks) => Object.keys(ks.vschema.tables ?? {}).filter((t) => !served.keyspaces?.[ks.name]?.tables?.[t]).map((t) => `${ks.name}.${t}`));
+    if (missing.length) throw new AttachError(`vtgate does not route the tables the experiment uses: ${missing.join(', ')} (the harness applies no schema to a cluster it did not start)`);
+    const pool = this.vtgatePool({ connectionLimit: 1 });
+    await pool.query('SELECT 1').catch((e: Error) => {
+      throw new AttachError(`vtgate refused a query through the port-forward as user app: ${e.message}${this.forwardErrors()}`);
+    });
+    for (const t of this.tablets) {
+      const conn = await t.mysql().catch((e: Error) => {
+        throw new AttachError(`mysqld of ${t.alias} (pod ${t.hostname}) refused user ${TABLET_MYSQL_USER} through the port-forward: ${e.message}${this.forwardErrors()}`);
+      });
+      await conn.end();
+    }
+  }
+
+  private forwardErrors(): string {
+    return this.forwards.errors.length ? ` (port-forward: ${this.forwards.errors.at(-1)})` : '';
+  }
+
+  vtgatePool(options: Partial<PoolOptions> = {}): Pool {
+    const pool = mysql.createPool({ host: this.vtgate.host, port: this.vtgate.port, user: 'app', connectionLimit: 10, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: true, ...options });
+    this.pools.push(pool);
+    return pool;
+  }
+
+  tablet(alias: string): TabletHandle {
+    const t = this.tablets.find((x) => x.alias === alias);
+    if (!t) throw new Error(`no tablet ${alias} in namespace ${this.namespace}; tablets: ${this.tablets.map((x) => x.alias).join(', ')}`);
+    return t;
+  }
+
+  async primaryOf(keyspace: string, shard: string): Promise<TabletHandle> {
+    const info = await this.vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${keyspace}/${shard}`]);
+    const a = info.shard.primary_alias;
+    if (!a) throw new Error(`shard ${keyspace}/${shard} has no primary in the topology`);
+    return this.tablet(`${a.cell}-${String(a.uid).padStart(10, '0')}`);
+  }
+
+  async saveLogs(): Promise<string> {
+    const dir = join(runDir(this.runId), 'logs');
+    await fs.mkdir(dir, { recursive: true });
+    await Promise.all(this.nodes.map(async (n) => fs.writeFile(join(dir, `${n.name}.log`), await n.logs().catch((e: Error) => `(no logs: ${e.message})`))));
+    return dir;
+  }
+
+  /** Closes the harness's connections and port-forwards; the user's pods stay as they are. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.pools.splice(0).map((p) => p.end().catch(() => undefined)));
+      await this.forwards.close();
+    })();
+    return this.stopping;
+  }
+}
