@@ -34,7 +34,7 @@ chaos: deps docker
 	$(JEST) --selectProjects chaos --runInBand
 
 # The experiments that run on Kubernetes too, with the same checks (--target k8s).
-K8S_EXPERIMENTS ?= smoke calibration failover empty-vschema bring-up-failure cleanup
+K8S_EXPERIMENTS ?= smoke calibration failover empty-vschema attach bring-up-failure cleanup
 chaos-k8s: deps docker k8s
 	VITESS_CHAOS_TARGET=k8s JEST_JUNIT_OUTPUT_NAME=junit-k8s.xml $(JEST) --selectProjects chaos --runInBand $(foreach e,$(K8S_EXPERIMENTS),experiments/$(e).chaos.ts)
 

@@ -18,6 +18,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry('partitioned-primary', "a shard's primary cut off from the cluster by the network while apps still reach it (Vitess issue 15664), beside a container kill: failover time, nothing acknowledged through vtgate lost, what a client wired to the old primary got"),
   entry('network-faults', "the network fault family on a small cluster: a replica's MySQL port cut (replication stops, gRPC still answers), vtgate partitioned from everything, 20 % packet loss; each healed with no rule left"),
   entry('regressions', 'known Vitess regressions as cases a vet catches: a JOIN with a derived UNION across keyspaces (issue 19113, fails on 23.0.0); SELECT a.* across keyspaces through routing rules (issue 19986, fails on 23 before 23.0.4); inserts after an empty auto-increment table is moved with its sequence (issue 19225, 23.0.0); a failed MoveTables wiping the target VSchema (issue 19115, 23.0.0)'),
+  entry('attach', "attach mode on the target's own run, seen as a user's cluster (Kubernetes): found by namespace and the operator's labels, reached through port-forwards; a fault refused without --allow-faults and nothing touched; with it, failover's container kill passes the same checks"),
   entry('bring-up-failure', 'a tablet that never gets ready is named in the error, its logs kept, nothing left running'),
   entry('cleanup', 'SIGINT removes the run\'s containers and network; what a SIGKILLed run left is reaped by the next start'),
 ];

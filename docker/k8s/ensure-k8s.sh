@@ -41,7 +41,12 @@ mkdir -p "$log_dir" "$K8S_STATE" "$K8S_RUN"
 # --- Parts: binaries, etcd, CNI plugins, pause image ---------------------------------------
 if [ ! -x "$bin/kubelet" ] || [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kube-controller-manager" ] || [ ! -x "$bin/kube-scheduler" ]; then
   t0=$SECONDS
-  "$here/build-k8s.sh" "$version" "$bin.partial" > "$log_dir/build.log" 2>&1 || { tail -n 30 "$log_dir/build.log" >&2; fail "building Kubernetes $version failed; full log: $log_dir/build.log"; }
+  say "building Kubernetes $version from its Go module (kubelet, apiserver, controller manager, scheduler: about 12 min of 2 cores the first time; log: $log_dir/build.log)"
+  # A line a minute, so a long first build is never silent.
+  ( while sleep 60; do say "still building Kubernetes $version, $((SECONDS - t0)) s"; done ) &
+  ticker=$!
+  "$here/build-k8s.sh" "$version" "$bin.partial" > "$log_dir/build.log" 2>&1 || { kill "$ticker"; tail -n 30 "$log_dir/build.log" >&2; fail "building Kubernetes $version failed; full log: $log_dir/build.log"; }
+  kill "$ticker"
   rm -rf "$bin" && mv "$bin.partial" "$bin"
   say "built Kubernetes $version in $((SECONDS - t0)) s"
 fi
