@@ -17,9 +17,12 @@ describe('a primary dies; VTOrc fails over; pools heal without a restart (incide
     assertOutcome(r); // a negative control: failed, and for its own reason
   }, 300_000);
 
-  // On an attached cluster the oom case is skipped: its memory cap needs the node's runtime.
+  // On an attached cluster only the container kill runs: the oom case's memory cap needs the
+  // node's runtime, and the mysqld kill leaves the old primary with errant GTIDs (transactions
+  // in its binlog no replica acknowledged) nearly every time, so its rejoin needs its data
+  // discarded, which the harness does only on a cluster it started.
   for (const how of ['container', 'mysqld', 'oom'] as const) {
-    (how === 'oom' ? testUnlessAttached : test)(`primary dies (${how}): reparented, pools heal, other shard untouched, old primary rejoins, nothing lost`, async () => {
+    (how === 'container' ? test : testUnlessAttached)(`primary dies (${how}): reparented, pools heal, other shard untouched, old primary rejoins, nothing lost`, async () => {
       const r = await runExperiment(failover({ how, buffering: false }), { cluster: cluster() });
       results[`${how}-unbuffered`] = r;
       assertPassed(r);

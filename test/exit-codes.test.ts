@@ -19,6 +19,10 @@ describe('run exit codes', () => {
     expect(exitCodeOf(1, [neverUp(), neverUp(), neverUp()])).toBe(2);
     expect(exitCodeOf(1, [c('failed', "Cannot find module './x'", '(the test file could not run)')])).toBe(2);
     expect(exitCodeOf(1, [c('failed', 'thrown: "Exceeded timeout of 600000 ms for a hook.'), c('skipped')])).toBe(2);
+    // An attached cluster without --allow-faults: every experiment refused before any load; or an attach that found gaps.
+    const refused = () => c('failed', 'FaultRefusedError: failover-container-unbuffered injects a fault (primary-container) into the Vitess in namespace prod, which the harness did not start: pass --allow-faults');
+    expect(exitCodeOf(1, [refused(), refused(), c('skipped')])).toBe(2);
+    expect(exitCodeOf(1, [c('failed', 'AttachError: the Vitess in namespace prod lacks what the experiment needs: no ready VTOrc pod')])).toBe(2);
   });
 
   test('once something ran, a failure is exit 1, whichever case failed', () => {

@@ -5,11 +5,12 @@ import { failureLine, JestCase } from './cases';
 import type { ExperimentReport } from './run-report';
 
 /**
- * Errors thrown before an experiment's first step: the images, the engine, the settings or the
- * cluster's bring-up (harness/cluster). A readiness wait inside a running experiment throws
+ * Errors thrown before an experiment's first step: the images, the engine, the settings, the
+ * cluster's bring-up or attach (harness/cluster), faults refused before any load (an attached
+ * cluster without --allow-faults). A readiness wait inside a running experiment throws
  * ReadinessError instead, which is a result, so it is not here.
  */
-const BEFORE_START = new Set(['ClusterStartError', 'ImageBuildError', 'EngineError', 'VersionError', 'TopologyError']);
+const BEFORE_START = new Set(['ClusterStartError', 'ImageBuildError', 'EngineError', 'VersionError', 'TopologyError', 'AttachError', 'FaultRefusedError']);
 /** Jest's words when a beforeAll (where experiment files start their cluster) outlived its timeout. */
 const HOOK_TIMEOUT = /Exceeded timeout of \d+ ms for a hook/;
 /** The title cases-reporter.js gives a test file that failed before any of its tests ran. */

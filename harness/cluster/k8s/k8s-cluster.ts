@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1EnvVar, V1Pod } from '@kubernetes/client-node';
+import { docker } from '../docker/engine';
 import { ensureImages, type ImageSet } from '../docker/images';
 import { leftByDeadRun, newRunId, RUN_LABEL, runLabels } from '../labels';
 import type { Topology } from '../topology';
@@ -105,14 +106,18 @@ export class KubernetesCluster extends VitessCluster {
     return cluster.open(images);
   }
 
-  /** The node's runtime pulls nothing (no registry): Docker's images are moved into it once. */
+  /**
+   * The node's runtime pulls nothing (no registry): Docker's images are moved into it, once per
+   * build (an image rebuilt under the same tag is moved in again: the node would run the old one).
+   */
   private async importImages(images: ImageSet): Promise<void> {
-    const have = await runtimeImages();
+    const held = await runtimeImages();
     for (const image of new Set(Object.values(images))) {
-      if (have.has(image)) continue;
+      const id = (await docker().getImage(image).inspect()).Id;
+      if (held.get(image) === id) continue;
       const t0 = Date.now();
-      this.progress(`[cluster] moving image ${image} into the Kubernetes node's runtime`);
-      await importImage(image);
+      this.progress(`[cluster] moving image ${image} into the Kubernetes node's runtime${held.has(image) ? ' (it holds an older build of it)' : ''}`);
+      await importImage(image, id);
       this.progress(`[cluster] ${image} moved in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   }

@@ -34,6 +34,8 @@ export class PortForwards {
     // The forward's error channel: the pod refused or has no such port; the client sees a closed connection.
     const errors = {
       write: (chunk: Buffer) => {
+        // The channel's first frame is only the port number, which arrives here empty.
+        if (!chunk.length) return true;
         this.note(`${namespace}/${pod}:${port}: ${chunk.toString('utf8').trim()}`);
         socket.destroy();
         return true;

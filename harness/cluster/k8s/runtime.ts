@@ -122,18 +122,29 @@ export class RuntimeContainer {
   }
 }
 
-/** The image names containerd's k8s.io namespace holds. */
-export async function runtimeImages(): Promise<Set<string>> {
-  const names = (await ctr(['images', 'ls', '-q'])).split('\n').filter(Boolean);
-  // Docker's short names are stored fully qualified.
-  return new Set(names.map((n) => n.replace(/^docker\.io\//, '')));
+/** The label an image moved in carries: the Docker image id it came from, so a rebuilt image is moved in again. */
+const DOCKER_ID_LABEL = 'vitess-chaos.docker-id';
+
+/** The images containerd's k8s.io namespace holds, each with the Docker image id it was moved in from (undefined: not known). */
+export async function runtimeImages(): Promise<Map<string, string | undefined>> {
+  const held = new Map<string, string | undefined>();
+  for (const line of (await ctr(['images', 'ls'])).split('\n').slice(1)) {
+    const ref = line.trim().split(/\s+/)[0];
+    // Docker's short names are stored fully qualified.
+    if (ref) held.set(ref.replace(/^docker\.io\//, ''), new RegExp(`${DOCKER_ID_LABEL}=(sha256:[0-9a-f]+)`).exec(line)?.[1]);
+  }
+  return held;
 }
 
-/** Moves a Docker image into the node's runtime (no registry: docker save | ctr import). */
-export function importImage(image: string): Promise<void> {
+/** Moves a Docker image into the node's runtime (no registry: docker save | ctr import), labelled with its Docker id. */
+export function importImage(image: string, dockerId: string): Promise<void> {
+  const ctrCmd = `ctr --address ${LOCAL_CONTAINERD} -n k8s.io`;
   return new Promise((resolve, reject) => {
-    const child = execFile('bash', ['-o', 'pipefail', '-c', `docker save "$0" | ctr --address ${LOCAL_CONTAINERD} -n k8s.io images import -`, image], { maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) =>
-      err ? reject(new Error(`importing ${image} into the node's containerd failed: ${stderr.trim() || err.message}`)) : resolve(),
+    const child = execFile(
+      'bash',
+      ['-o', 'pipefail', '-c', `docker save "$0" | ${ctrCmd} images import - >/dev/null && ${ctrCmd} images label "docker.io/$0" "${DOCKER_ID_LABEL}=$1" >/dev/null`, image, dockerId],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, _out, stderr) => (err ? reject(new Error(`importing ${image} into the node's containerd failed: ${stderr.trim() || err.message}`)) : resolve()),
     );
     child.stdin?.end();
   });
