@@ -1,11 +1,13 @@
 // Attach mode: experiments against a Vitess the harness did not start, as on a user's own
 // Kubernetes. The harness's own run stands for the user's cluster: another view of it is
 // attached by namespace and the operator's labels alone, reached through port-forwards, and
-// must (1) find what runs there and touch nothing while faults are not allowed, and (2) with
-// --allow-faults, run the failover experiment's container kill with the same checks.
+// must (1) find what runs there and touch nothing while faults are not allowed, (2) with
+// --allow-faults, run the failover experiment's container kill with the same checks, and (3)
+// leave the cluster as found: a pod it deleted and did not bring back is started at its end.
 // Only where the target can be attached to (Kubernetes); skipped, by name, elsewhere.
 import type { RowDataPacket } from 'mysql2/promise';
 import { type Cluster, FaultRefusedError } from '../harness/cluster/cluster';
+import { waitFor } from '../harness/cluster/readiness';
 import { attachTo, canAttach } from '../harness/cluster/start';
 import { assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
@@ -71,4 +73,26 @@ suite('attach mode: a running Vitess the harness did not start, found by namespa
     const [tablets] = await a.vtgatePool().query<RowDataPacket[]>('SHOW VITESS_TABLETS');
     expect(tablets.filter((r) => r.State === 'SERVING')).toHaveLength(o.tablets.length);
   }, 600_000);
+
+  test('a pod the run deleted and never brought back (a failed heal, an interrupted run) is started again when the run ends', async () => {
+    const o = owner();
+    const a = await attachTo(o, { allowFaults: true, topology: topology() });
+    const primary = await o.primaryOf(KEYSPACE, OTHER_SHARD);
+    const replica = a.tablet(o.tablets.find((t) => t.keyspace === KEYSPACE && t.shard === OTHER_SHARD && t.alias !== primary.alias)!.alias);
+    await replica.node.kill();
+    expect(await replica.node.running()).toBe(false);
+    await a.stop();
+    expect(await o.tablet(replica.alias).node.running()).toBe(true);
+    // Back in service: vtgate sees it serving again (vttablet registers once its mysqld is up).
+    const pool = o.vtgatePool({ connectionLimit: 1 });
+    await waitFor({
+      what: `${replica.alias} serving again`,
+      timeoutMs: 120_000,
+      check: async () => {
+        const [rows] = await pool.query<RowDataPacket[]>('SHOW VITESS_TABLETS');
+        const state = rows.find((r) => r.Alias === replica.alias)?.State;
+        return { ready: state === 'SERVING', status: `state ${state ?? 'unseen'}` };
+      },
+    });
+  }, 300_000);
 });

@@ -119,6 +119,11 @@ export class AttachedCluster implements Cluster {
   private readonly pools: Pool[] = [];
   private readonly forwards: PortForwards;
   private stopping?: Promise<void>;
+  /** Ctrl-C or a kill of the run: the cluster is left as found before the process exits. */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.say(`[cluster ${this.runId}] ${signal}: leaving namespace ${this.namespace} as it was found`);
+    void this.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
 
   private constructor(
     private readonly kube: Kube,
@@ -130,6 +135,8 @@ export class AttachedCluster implements Cluster {
   ) {
     this.forwards = new PortForwards(kube);
     this.vitess = settings.vitess;
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
   }
 
   get database() {
@@ -270,9 +277,19 @@ export class AttachedCluster implements Cluster {
     return dir;
   }
 
-  /** Closes the harness's connections and port-forwards; the user's pods stay as they are. */
+  /**
+   * Leaves the cluster as it was found: a pod a kill of the run deleted and no heal brought
+   * back (a heal that failed, an interrupted run) is started again; then the harness's
+   * connections and port-forwards close. Nothing of the user's is deleted.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      process.removeListener('SIGINT', this.onSignal);
+      process.removeListener('SIGTERM', this.onSignal);
+      for (const n of this.nodes.filter((x) => x.downByUs)) {
+        this.say(`[cluster ${this.runId}] pod ${n.name} was deleted by this run and is not back: starting it again`);
+        await n.start().catch((e: Error) => this.say(`[cluster ${this.runId}] could not start pod ${n.name} again: ${e.message}`));
+      }
       await Promise.all(this.pools.splice(0).map((p) => p.end().catch(() => undefined)));
       await this.forwards.close();
     })();

@@ -22,6 +22,8 @@ export class AttachedNode implements ClusterNode {
   /** The spec read at attach time, for a pod no controller owns (created again on start). */
   private readonly template?: V1Pod;
   private earlierLogs = '';
+  /** Deleted by a kill of the harness's and not started since: the run's end brings it back. */
+  downByUs = false;
 
   constructor(
     private readonly kube: Kube,
@@ -80,6 +82,7 @@ export class AttachedNode implements ClusterNode {
     this.consent(`${signal} (kill)`);
     if (signal !== 'SIGKILL' && signal !== 'SIGTERM') this.needsRuntime(`${signal}`);
     this.earlierLogs += await this.podLogs();
+    this.downByUs = true;
     await this.kube.core.deleteNamespacedPod(this.name, this.namespace, undefined, undefined, signal === 'SIGKILL' ? 0 : undefined).catch((e: unknown) => {
       if (!isNotFound(e)) throw new KubeError(`deleting pod ${this.namespace}/${this.name} failed: ${apiWords(e)}`);
     });
@@ -112,6 +115,7 @@ export class AttachedNode implements ClusterNode {
       });
     }
     await this.until(this.template ? 'running again' : 'running again (its controller creates it)', () => this.running());
+    this.downByUs = false;
   }
 
   private async until(what: string, done: () => Promise<boolean>): Promise<void> {
