@@ -8,6 +8,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { type Cluster, FaultRefusedError } from '../harness/cluster/cluster';
 import { waitFor } from '../harness/cluster/readiness';
+import { replicaThreads } from '../harness/cluster/replication';
 import { attachTo, canAttach } from '../harness/cluster/start';
 import { assertNoWriteLost, assertPassed } from '../harness/experiment/assertions';
 import { runExperiment } from '../harness/experiment/experiment';
@@ -79,18 +80,27 @@ suite('attach mode: a running Vitess the harness did not start, found by namespa
     const a = await attachTo(o, { allowFaults: true, topology: topology() });
     const primary = await o.primaryOf(KEYSPACE, OTHER_SHARD);
     const replica = a.tablet(o.tablets.find((t) => t.keyspace === KEYSPACE && t.shard === OTHER_SHARD && t.alias !== primary.alias)!.alias);
+    const killedAt = Date.now();
     await replica.node.kill();
     expect(await replica.node.running()).toBe(false);
     await a.stop();
-    expect(await o.tablet(replica.alias).node.running()).toBe(true);
-    // Back in service: vtgate sees it serving again (vttablet registers once its mysqld is up).
+    const t = o.tablet(replica.alias);
+    expect(await t.node.running()).toBe(true);
+    // Back as a new process, not the old one still inside its grace: a mysqld started after the
+    // kill, replicating (the new vttablet set that up), and serving through vtgate.
     const pool = o.vtgatePool({ connectionLimit: 1 });
     await waitFor({
-      what: `${replica.alias} serving again`,
+      what: `${replica.alias} started again and serving`,
       timeoutMs: 120_000,
       check: async () => {
+        const conn = await t.mysql().catch(() => undefined);
+        if (!conn) return { ready: false, status: 'mysqld not answering' };
+        const [up] = await conn.query<RowDataPacket[]>("SELECT VARIABLE_VALUE AS s FROM performance_schema.global_status WHERE VARIABLE_NAME = 'Uptime'").finally(() => conn.destroy());
+        if (Number(up[0].s) * 1000 > Date.now() - killedAt) return { ready: false, status: `mysqld up ${up[0].s} s: the old one` };
+        const r = await replicaThreads(t);
+        if (!r.running) return { ready: false, status: r.status };
         const [rows] = await pool.query<RowDataPacket[]>('SHOW VITESS_TABLETS');
-        const state = rows.find((r) => r.Alias === replica.alias)?.State;
+        const state = rows.find((x) => x.Alias === replica.alias)?.State;
         return { ready: state === 'SERVING', status: `state ${state ?? 'unseen'}` };
       },
     });
