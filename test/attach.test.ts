@@ -1,8 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { FaultRefusedError } from '../harness/cluster/cluster';
 import { defaultTopology } from '../harness/cluster/default-topology';
-import { AttachedNode, recreatable } from '../harness/cluster/k8s/attached-node';
-import { podPort, topologyGaps } from '../harness/cluster/k8s/attached-cluster';
+import { AttachedNode, recreatable } from '../harness/cluster/k8s/attach/attached-node';
+import { podPort, topologyGaps } from '../harness/cluster/k8s/attach/attached-cluster';
 import { discover } from '../harness/cluster/k8s/discover';
 import type { Kube } from '../harness/cluster/k8s/kube';
 import { resolveSettings } from '../harness/settings';

@@ -1,5 +1,5 @@
-// What an experiment sees of a running cluster, whatever runs it (Docker now, Kubernetes
-// later). Nothing here names Docker.
+// What an experiment sees of a running cluster, whatever runs it (Docker or Kubernetes, a
+// cluster the harness started or one it attached to). Nothing here names a target.
 import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
 import type { Topology, TabletPlan } from './topology';
 import type { Database, VitessVersion } from './versions';

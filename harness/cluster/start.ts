@@ -6,7 +6,7 @@ import { DockerCluster } from './docker/docker-cluster';
 import { assertEngine, docker } from './docker/engine';
 import { ensureImages } from './docker/images';
 import { reapOrphans as reapDockerOrphans } from './docker/reaper';
-import { AttachedCluster, AttachError } from './k8s/attached-cluster';
+import { AttachedCluster, AttachError } from './k8s/attach/attached-cluster';
 import { KubernetesCluster, namespaceOf, reapOrphanNamespaces } from './k8s/k8s-cluster';
 import { assertApi, connect, isNotFound } from './k8s/kube';
 import { LOCAL_KUBECONFIG } from './k8s/local';

@@ -6,8 +6,8 @@
 // (pause, caps, network, resource readings) are refused with the reason.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
-import { type ClusterNode, FaultRefusedError, type PauseMethod } from '../cluster';
-import { apiWords, execInPod, isNotFound, type Kube, KubeError } from './kube';
+import { type ClusterNode, FaultRefusedError, type PauseMethod } from '../../cluster';
+import { apiWords, execInPod, isNotFound, type Kube, KubeError } from '../kube';
 
 /** How long a pod may take to be running again after a start. */
 const START_TIMEOUT_MS = 180_000;

@@ -4,7 +4,7 @@
 // name (a start after a kill, or its operator's doing) is reached with no new listener.
 import { createServer, type Server, type Socket } from 'node:net';
 import { PortForward } from '@kubernetes/client-node';
-import type { Kube } from './kube';
+import type { Kube } from '../kube';
 
 export class PortForwards {
   private readonly servers: Server[] = [];
