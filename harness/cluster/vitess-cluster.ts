@@ -11,7 +11,8 @@ import { ReadinessError, waitFor } from './readiness';
 import { replicaThreads } from './replication';
 import { defaultTopology } from './default-topology';
 import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
-import { ExecVtctldClient, tabletTypeName, TopoTablet } from './vtctld-client';
+import { ExecVtctldClient, primaryAlias, tabletRole, TopoTablet } from './vtctld-client';
+import { TABLET_MYSQL_USER, tabletConnection, vtgatePoolAt } from './pool';
 import { servedVSchema } from './vschema';
 import { runDir } from '../paths';
 import { resolveSettings, type Settings } from '../settings';
@@ -32,7 +33,6 @@ export interface VitessClusterOptions extends ClusterOptions {
 }
 
 export const PORTS = { tabletHttp: 15100, mysql: 3306, vtgateMysql: 15306, vtgateHttp: 15001, vtctldHttp: 15000, vtctldGrpc: 15999, vtorcHttp: 16000, etcd: 2379 };
-const VT_CHAOS_USER = 'vt_chaos';
 
 export type Component = 'etcd' | 'vtctld' | 'vtgate' | 'vtorc' | 'tablet';
 
@@ -99,23 +99,16 @@ class VitessTablet implements TabletHandle {
     return `http://127.0.0.1:${this.node.hostPort(PORTS.tabletHttp)}`;
   }
 
-  async role(): Promise<TabletRole> {
-    const t = await this.cluster.vtctld.json<TopoTablet>(['GetTablet', this.alias]);
-    const name = tabletTypeName(t.type).toLowerCase();
-    return name === 'primary' || name === 'replica' || name === 'rdonly' ? name : 'unknown';
+  role(): Promise<TabletRole> {
+    return tabletRole(this.cluster.vtctld, this.alias);
   }
 
   get mysqlEndpoint(): { host: string; port: number; user: string } {
-    return { host: '127.0.0.1', port: this.node.hostPort(PORTS.mysql), user: VT_CHAOS_USER };
+    return { host: '127.0.0.1', port: this.node.hostPort(PORTS.mysql), user: TABLET_MYSQL_USER };
   }
 
   mysql(): Promise<Connection> {
-    return mysql.createConnection({
-      ...this.mysqlEndpoint,
-      connectTimeout: 5000,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
+    return tabletConnection(this.mysqlEndpoint);
   }
 }
 
@@ -493,16 +486,7 @@ export abstract class VitessCluster implements Cluster {
   }
 
   vtgatePool(options: Partial<PoolOptions> = {}): Pool {
-    const pool = mysql.createPool({
-      host: this.vtgate.host,
-      port: this.vtgate.port,
-      user: 'app',
-      connectionLimit: 10,
-      connectTimeout: 5000,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      ...options,
-    });
+    const pool = vtgatePoolAt(this.vtgate, options);
     this.pools.push(pool);
     return pool;
   }
@@ -514,10 +498,7 @@ export abstract class VitessCluster implements Cluster {
   }
 
   async primaryOf(keyspace: string, shard: string): Promise<TabletHandle> {
-    const info = await this.vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${keyspace}/${shard}`]);
-    const a = info.shard.primary_alias;
-    if (!a) throw new Error(`shard ${keyspace}/${shard} has no primary in the topology`);
-    return this.tablet(`${a.cell}-${String(a.uid).padStart(10, '0')}`);
+    return this.tablet(await primaryAlias(this.vtctld, keyspace, shard));
   }
 
   /** The last lines of one node's log (by tablet alias or component name), for error messages. */

@@ -1,6 +1,7 @@
 // vtctldclient, run inside the node that runs vtctld (a container, a pod) so the host needs no
 // Vitess binaries. The target says how to run a command there.
-import type { VtctldClient } from './cluster';
+import type { TabletRole, VtctldClient } from './cluster';
+import { tabletAlias } from './topology';
 
 /** Runs a command inside a node, its output streams kept apart (JSON on stdout, errors on stderr). */
 export type NodeCommand = (command: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
@@ -45,4 +46,18 @@ const TYPE_NAMES: Record<number, string> = { 1: 'PRIMARY', 2: 'REPLICA', 3: 'RDO
 
 export function tabletTypeName(type: string | number): string {
   return typeof type === 'number' ? (TYPE_NAMES[type] ?? `TYPE_${type}`) : type.toUpperCase();
+}
+
+/** A tablet's role as the topology server has it now. */
+export async function tabletRole(vtctld: VtctldClient, alias: string): Promise<TabletRole> {
+  const name = tabletTypeName((await vtctld.json<TopoTablet>(['GetTablet', alias])).type).toLowerCase();
+  return name === 'primary' || name === 'replica' || name === 'rdonly' ? name : 'unknown';
+}
+
+/** The alias of a shard's primary per the topology server; throws when it has none. */
+export async function primaryAlias(vtctld: VtctldClient, keyspace: string, shard: string): Promise<string> {
+  const info = await vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${keyspace}/${shard}`]);
+  const a = info.shard.primary_alias;
+  if (!a) throw new Error(`shard ${keyspace}/${shard} has no primary in the topology`);
+  return tabletAlias(a.cell, a.uid);
 }

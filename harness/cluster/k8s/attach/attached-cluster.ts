@@ -4,14 +4,14 @@
 // experiment needs, and left as it was found when the run ends (nothing of it is deleted).
 import { join } from 'node:path';
 import { promises as fs } from 'node:fs';
-import mysql from 'mysql2/promise';
 import type { Connection, Pool, PoolOptions } from 'mysql2/promise';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Cluster, ClusterNode, TabletHandle, TabletRole } from '../../cluster';
 import { newRunId } from '../../labels';
-import type { Topology } from '../../topology';
+import { tabletAlias, type Topology } from '../../topology';
 import { parseVitessVersion, type VitessVersion } from '../../versions';
-import { ExecVtctldClient, tabletTypeName, type TopoTablet } from '../../vtctld-client';
+import { ExecVtctldClient, primaryAlias, tabletRole } from '../../vtctld-client';
+import { TABLET_MYSQL_USER, tabletConnection, vtgatePoolAt } from '../../pool';
 import { servedVSchema } from '../../vschema';
 import { runDir } from '../../../paths';
 import type { Attach, Settings } from '../../../settings';
@@ -23,8 +23,6 @@ import { PortForwards } from './port-forward';
 
 /** The ports an operator's pods name (the harness's own pods name theirs the same), and the operator's numbers when unnamed. */
 const PORT_NAMES = { web: 15000, mysql: 3306 } as const;
-/** The MySQL user the harness reads tablets' mysqld with (its own clusters create it); an attached cluster needs it too. */
-const TABLET_MYSQL_USER = 'vt_chaos';
 
 export class AttachError extends Error {
   override name = 'AttachError';
@@ -96,13 +94,12 @@ class AttachedTablet implements TabletHandle {
     return { host: '127.0.0.1', port: this.ports.mysql, user: TABLET_MYSQL_USER };
   }
 
-  async role(): Promise<TabletRole> {
-    const name = tabletTypeName((await this.vtctld.json<TopoTablet>(['GetTablet', this.alias])).type).toLowerCase();
-    return name === 'primary' || name === 'replica' || name === 'rdonly' ? name : 'unknown';
+  role(): Promise<TabletRole> {
+    return tabletRole(this.vtctld, this.alias);
   }
 
   mysql(): Promise<Connection> {
-    return mysql.createConnection({ ...this.mysqlEndpoint, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: true });
+    return tabletConnection(this.mysqlEndpoint);
   }
 }
 
@@ -202,17 +199,17 @@ export class AttachedCluster implements Cluster {
 
     for (const ks of this.topology.keyspaces) {
       for (const s of ks.shards) {
-        const info = await this.vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${ks.name}/${s.name}`]);
-        const primaryUid = info.shard.primary_alias?.uid;
-        if (primaryUid === undefined) throw new AttachError(`shard ${ks.name}/${s.name} has no primary: attach to a cluster that serves`);
+        const primary = await primaryAlias(this.vtctld, ks.name, s.name).catch((e: Error) => {
+          throw new AttachError(`${e.message}: attach to a cluster that serves`);
+        });
         for (const t of found.keyspaces[ks.name][s.name]) {
           const pod = byName.get(t.name)!;
           const uid = Number(t.uid);
           // vttablet's web port is on its own container in an operator's pod; mysqld's on mysqld's.
           const vttablet = pod.spec!.containers.some((c) => c.name === 'vttablet') ? 'vttablet' : undefined;
           const ports = { web: await forward(pod, 'web', vttablet), mysql: await forward(pod, 'mysql') };
-          const alias = `${t.cell}-${String(uid).padStart(10, '0')}`;
-          this.tablets.push(new AttachedTablet(uid, alias, ks.name, s.name, t.name, uid === primaryUid, this.node(pod), ports, this.vtctld));
+          const alias = tabletAlias(t.cell, uid);
+          this.tablets.push(new AttachedTablet(uid, alias, ks.name, s.name, t.name, alias === primary, this.node(pod), ports, this.vtctld));
         }
       }
     }
@@ -252,7 +249,7 @@ export class AttachedCluster implements Cluster {
   }
 
   vtgatePool(options: Partial<PoolOptions> = {}): Pool {
-    const pool = mysql.createPool({ host: this.vtgate.host, port: this.vtgate.port, user: 'app', connectionLimit: 10, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: true, ...options });
+    const pool = vtgatePoolAt(this.vtgate, options);
     this.pools.push(pool);
     return pool;
   }
@@ -264,10 +261,7 @@ export class AttachedCluster implements Cluster {
   }
 
   async primaryOf(keyspace: string, shard: string): Promise<TabletHandle> {
-    const info = await this.vtctld.json<{ shard: { primary_alias?: { cell: string; uid: number } } }>(['GetShard', `${keyspace}/${shard}`]);
-    const a = info.shard.primary_alias;
-    if (!a) throw new Error(`shard ${keyspace}/${shard} has no primary in the topology`);
-    return this.tablet(`${a.cell}-${String(a.uid).padStart(10, '0')}`);
+    return this.tablet(await primaryAlias(this.vtctld, keyspace, shard));
   }
 
   async saveLogs(): Promise<string> {
