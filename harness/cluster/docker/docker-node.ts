@@ -7,7 +7,7 @@ import type { TargetNode } from '../vitess-cluster';
 import { docker } from './engine';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { execFile } from 'node:child_process';
+import { runOnHost } from '../host-command';
 
 /** Start returns at once: readiness is checked by the cluster from real health signals. */
 class Started implements WaitStrategy {
@@ -112,17 +112,11 @@ export class DockerNode implements TargetNode {
     // Read at each call: a restarted container has a new process, so a new namespace.
     const pid = (await docker().getContainer(this.id).inspect()).State.Pid;
     if (!pid) throw new Error(`${this.name} is not running: it has no network namespace to enter`);
-    return new Promise((resolve, reject) => {
-      execFile('nsenter', ['-t', String(pid), '-n', '--', ...command], { timeout: 30_000 }, (err, stdout, stderr) => {
-        const output = `${stdout}${stderr}`;
-        if (err && typeof err.code !== 'number') {
-          // Not the program's own failure: nsenter missing, or not allowed (it needs root).
-          reject(new Error(`${this.name}: could not enter its network namespace (nsenter ${err.code ?? err.message}); network faults need root and util-linux's nsenter on the Docker host. ${output.trim()}`));
-          return;
-        }
-        resolve({ exitCode: err ? Number(err.code) : 0, output });
-      });
+    const r = await runOnHost('nsenter', ['-t', String(pid), '-n', '--', ...command]).catch((e: Error) => {
+      // Not the program's own failure: nsenter missing, or not allowed (it needs root).
+      throw new Error(`${this.name}: could not enter its network namespace (${e.message}); network faults need root and util-linux's nsenter on the Docker host`);
     });
+    return { exitCode: r.exitCode, output: `${r.stdout}${r.stderr}` };
   }
 
   async kill(signal = 'SIGKILL'): Promise<void> {

@@ -5,25 +5,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Output, runOnHost as run } from '../host-command';
 import { LOCAL_CONTAINERD } from './local';
-
-export interface Output {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(program: string, args: string[], timeoutMs = 30_000): Promise<Output> {
-  return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') {
-        reject(new Error(`${program} ${args.slice(0, 4).join(' ')}: ${err.message}`));
-        return;
-      }
-      resolve({ exitCode: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function ctr(args: string[]): Promise<string> {
   const r = await run('ctr', ['--address', LOCAL_CONTAINERD, '-n', 'k8s.io', ...args]);
