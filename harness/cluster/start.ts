@@ -17,8 +17,9 @@ import { resolveSettings, type Settings } from '../settings';
 
 /** Starts a cluster on the settings' target, or attaches to the one they name (settings.attach). */
 export function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const { topology, settings } = planCluster(options);
-  if (settings.attach) return attachCluster(settings, topology, options);
+  const settings = resolveSettings(options);
+  // Each target's start plans (validates) its own cluster; an attach plans here.
+  if (settings.attach) return attachCluster(settings, planCluster(options).topology, options);
   return settings.target === 'k8s' ? KubernetesCluster.start({ ...options, kubeconfig: settings.kubeconfig }) : DockerCluster.start(options);
 }
 

@@ -4,15 +4,16 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import type { Pool, PoolOptions, Connection } from 'mysql2/promise';
+import type { Pool, Connection } from 'mysql2/promise';
 import { type Cluster, type ClusterNode, type ClusterOptions, ClusterStartError, type TabletHandle, type TabletRole } from './cluster';
 import type { ImageSet } from './docker/images';
+import { BaseCluster } from './base-cluster';
 import { ReadinessError, waitFor } from './readiness';
 import { replicaThreads } from './replication';
 import { defaultTopology } from './default-topology';
 import { planTablets, TabletPlan, Topology, validateTopology } from './topology';
-import { ExecVtctldClient, primaryAlias, tabletRole, TopoTablet } from './vtctld-client';
-import { TABLET_MYSQL_USER, tabletConnection, vtgatePoolAt } from './pool';
+import { ExecVtctldClient, tabletRole, TopoTablet } from './vtctld-client';
+import { TABLET_MYSQL_USER, tabletConnection } from './pool';
 import { servedVSchema } from './vschema';
 import { runDir } from '../paths';
 import { resolveSettings, type Settings } from '../settings';
@@ -112,15 +113,14 @@ class VitessTablet implements TabletHandle {
   }
 }
 
-export abstract class VitessCluster implements Cluster {
-  vtgate!: Cluster['vtgate'];
-  vtctld!: ExecVtctldClient & { node: TargetNode };
+export abstract class VitessCluster extends BaseCluster implements Cluster {
+  override vtgate!: Cluster['vtgate'];
+  override vtctld!: ExecVtctldClient & { node: TargetNode };
   vtorc!: Cluster['vtorc'];
   etcd!: { node: TargetNode };
-  tablets: VitessTablet[] = [];
+  override tablets: VitessTablet[] = [];
   bringUpSeconds = 0;
   private readonly nodes: TargetNode[] = [];
-  private readonly pools: Pool[] = [];
   private vtgateNode!: TargetNode;
   private vtorcNode!: TargetNode;
   /** One small pool for readiness polls, rather than one per poll. */
@@ -132,11 +132,13 @@ export abstract class VitessCluster implements Cluster {
   };
 
   protected constructor(
-    readonly runId: string,
+    override readonly runId: string,
     readonly topology: Topology,
     readonly settings: Settings,
     protected readonly options: VitessClusterOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   get vitess() {
     return this.settings.vitess;
@@ -485,21 +487,6 @@ export abstract class VitessCluster implements Cluster {
     return this.checkPool;
   }
 
-  vtgatePool(options: Partial<PoolOptions> = {}): Pool {
-    const pool = vtgatePoolAt(this.vtgate, options);
-    this.pools.push(pool);
-    return pool;
-  }
-
-  tablet(alias: string): TabletHandle {
-    const t = this.tablets.find((x) => x.alias === alias);
-    if (!t) throw new Error(`no tablet ${alias} in run ${this.runId}; tablets: ${this.tablets.map((x) => x.alias).join(', ')}`);
-    return t;
-  }
-
-  async primaryOf(keyspace: string, shard: string): Promise<TabletHandle> {
-    return this.tablet(await primaryAlias(this.vtctld, keyspace, shard));
-  }
 
   /** The last lines of one node's log (by tablet alias or component name), for error messages. */
   async logTail(subject: string, lines = 2): Promise<string> {
@@ -532,7 +519,7 @@ export abstract class VitessCluster implements Cluster {
     this.stopping ??= (async () => {
       process.removeListener('SIGINT', this.onSignal);
       process.removeListener('SIGTERM', this.onSignal);
-      await Promise.all(this.pools.splice(0).map((p) => p.end().catch(() => undefined)));
+      await this.closePools();
       await this.removeRun();
     })();
     return this.stopping;

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PauseMethod } from '../cluster';
 import type { TargetNode } from '../vitess-cluster';
-import { apiWords, execInPod, isNotFound, type Kube, KubeError } from './kube';
+import { apiWords, execInPod, isNotFound, type Kube, KubeError, readPod } from './kube';
 import { RuntimeContainer } from './runtime';
 
 /** How long a pod may take to get its IP (sandbox, network) before its start is an error. */
@@ -69,13 +69,8 @@ export class KubernetesNode implements TargetNode {
     }
   }
 
-  private async read(): Promise<V1Pod | undefined> {
-    try {
-      return (await this.kube.core.readNamespacedPod(this.name, this.namespace)).body;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw new KubeError(`reading pod ${this.namespace}/${this.name} failed: ${apiWords(e)}`);
-    }
+  private read(): Promise<V1Pod | undefined> {
+    return readPod(this.kube, this.namespace, this.name);
   }
 
   /** The runtime's container of the pod now (a pod started again has a new one). */

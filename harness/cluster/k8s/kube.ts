@@ -1,5 +1,5 @@
 // The Kubernetes API as the harness uses it: a kubeconfig, the core API, exec and errors worded.
-import { CoreV1Api, Exec, HttpError, KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { CoreV1Api, Exec, HttpError, KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 
 export class KubeError extends Error {
@@ -32,6 +32,16 @@ export function apiWords(e: unknown): string {
 
 export function isNotFound(e: unknown): boolean {
   return e instanceof HttpError && e.statusCode === 404;
+}
+
+/** A pod as the API has it now, or undefined when there is none by that name. */
+export async function readPod(kube: Kube, namespace: string, name: string): Promise<V1Pod | undefined> {
+  try {
+    return (await kube.core.readNamespacedPod(name, namespace)).body;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw new KubeError(`reading pod ${namespace}/${name} failed: ${apiWords(e)}`);
+  }
 }
 
 /** Answers within the time, or says how to get a cluster. */

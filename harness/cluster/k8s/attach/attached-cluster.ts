@@ -4,17 +4,18 @@
 // experiment needs, and left as it was found when the run ends (nothing of it is deleted).
 import { join } from 'node:path';
 import { promises as fs } from 'node:fs';
-import type { Connection, Pool, PoolOptions } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Cluster, ClusterNode, TabletHandle, TabletRole } from '../../cluster';
 import { newRunId } from '../../labels';
 import { tabletAlias, type Topology } from '../../topology';
 import { parseVitessVersion, type VitessVersion } from '../../versions';
 import { ExecVtctldClient, primaryAlias, tabletRole } from '../../vtctld-client';
-import { TABLET_MYSQL_USER, tabletConnection, vtgatePoolAt } from '../../pool';
+import { TABLET_MYSQL_USER, tabletConnection } from '../../pool';
 import { servedVSchema } from '../../vschema';
 import { runDir } from '../../../paths';
 import type { Attach, Settings } from '../../../settings';
+import { BaseCluster } from '../../base-cluster';
 import { AttachedNode } from './attached-node';
 import { discover, type FoundCluster, type FoundPod } from '../discover';
 import { apiWords, type Kube, KubeError } from '../kube';
@@ -103,17 +104,16 @@ class AttachedTablet implements TabletHandle {
   }
 }
 
-export class AttachedCluster implements Cluster {
-  vtgate!: Cluster['vtgate'];
-  vtctld!: ExecVtctldClient & { node: ClusterNode };
+export class AttachedCluster extends BaseCluster implements Cluster {
+  override vtgate!: Cluster['vtgate'];
+  override vtctld!: ExecVtctldClient & { node: ClusterNode };
   vtorc!: Cluster['vtorc'];
   etcd!: { node: ClusterNode };
-  tablets: AttachedTablet[] = [];
+  override tablets: AttachedTablet[] = [];
   vitess: VitessVersion;
   /** Seconds to find the cluster and check it serves what the experiment needs (nothing was brought up). */
   bringUpSeconds = 0;
   private readonly nodes: AttachedNode[] = [];
-  private readonly pools: Pool[] = [];
   private readonly forwards: PortForwards;
   private stopping?: Promise<void>;
   /** Ctrl-C or a kill of the run: the cluster is left as found before the process exits. */
@@ -125,11 +125,12 @@ export class AttachedCluster implements Cluster {
   private constructor(
     private readonly kube: Kube,
     readonly attached: Attach,
-    readonly runId: string,
+    override readonly runId: string,
     readonly topology: Topology,
     private readonly settings: Settings,
     private readonly say: (line: string) => void,
   ) {
+    super();
     this.forwards = new PortForwards(kube);
     this.vitess = settings.vitess;
     process.once('SIGINT', this.onSignal);
@@ -142,6 +143,10 @@ export class AttachedCluster implements Cluster {
 
   get namespace(): string {
     return this.attached.namespace;
+  }
+
+  protected override get scope(): string {
+    return `namespace ${this.namespace}`;
   }
 
   /** Finds the cluster, opens port-forwards, checks it has what the experiment needs; touches nothing of it. */
@@ -248,21 +253,6 @@ export class AttachedCluster implements Cluster {
     return this.forwards.errors.length ? ` (port-forward: ${this.forwards.errors.at(-1)})` : '';
   }
 
-  vtgatePool(options: Partial<PoolOptions> = {}): Pool {
-    const pool = vtgatePoolAt(this.vtgate, options);
-    this.pools.push(pool);
-    return pool;
-  }
-
-  tablet(alias: string): TabletHandle {
-    const t = this.tablets.find((x) => x.alias === alias);
-    if (!t) throw new Error(`no tablet ${alias} in namespace ${this.namespace}; tablets: ${this.tablets.map((x) => x.alias).join(', ')}`);
-    return t;
-  }
-
-  async primaryOf(keyspace: string, shard: string): Promise<TabletHandle> {
-    return this.tablet(await primaryAlias(this.vtctld, keyspace, shard));
-  }
 
   async saveLogs(): Promise<string> {
     const dir = join(runDir(this.runId), 'logs');
@@ -284,7 +274,7 @@ export class AttachedCluster implements Cluster {
         this.say(`[cluster ${this.runId}] pod ${n.name} was deleted by this run and is not back: starting it again`);
         await n.start().catch((e: Error) => this.say(`[cluster ${this.runId}] could not start pod ${n.name} again: ${e.message}`));
       }
-      await Promise.all(this.pools.splice(0).map((p) => p.end().catch(() => undefined)));
+      await this.closePools();
       await this.forwards.close();
     })();
     return this.stopping;

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import { type ClusterNode, FaultRefusedError, type PauseMethod } from '../../cluster';
-import { apiWords, execInPod, isNotFound, type Kube, KubeError } from '../kube';
+import { apiWords, execInPod, isNotFound, type Kube, KubeError, readPod } from '../kube';
 
 /** How long a pod may take to be running again after a start. */
 const START_TIMEOUT_MS = 180_000;
@@ -144,13 +144,8 @@ export class AttachedNode implements ClusterNode {
     this.needsRuntime('a memory cap');
   }
 
-  private async read(): Promise<V1Pod | undefined> {
-    try {
-      return (await this.kube.core.readNamespacedPod(this.name, this.namespace)).body;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw new KubeError(`reading pod ${this.namespace}/${this.name} failed: ${apiWords(e)}`);
-    }
+  private read(): Promise<V1Pod | undefined> {
+    return readPod(this.kube, this.namespace, this.name);
   }
 
   /** Every container runs and the pod is not being deleted. */
